@@ -1,0 +1,148 @@
+# ipsecfw — plain Makefile, libraries found with pkg-config.
+# Targets: all deps demo check asan fuzz bench install clean (see README.md).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+
+PKGS      := libpcre2-8 libcrypto libpcap liburcu libnetfilter_queue libmnl
+TEST_PKGS := check
+
+# Run the bootstrap when pkg-config cannot find a library (see `make deps`).
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+$(info ipsecfw: some libraries are missing; running scripts/deps.sh)
+DEPS_RESULT := $(shell scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RESULT),0)
+$(error missing build dependencies: run 'make deps' as root)
+endif
+endif
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wvla
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CPPFLAGS_ALL := -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_ALL   := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(CFLAGS)
+LDLIBS_ALL   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+PROGS    := ipsecfw
+LIB_SRC  := $(filter-out $(addprefix src/,$(addsuffix .c,$(PROGS) ipsecfwd)),$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libipsecfw.a
+HEADERS  := $(wildcard include/ipsecfw/*.h)
+UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
+UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
+HDR_OBJ  := $(HEADERS:include/ipsecfw/%.h=$(BUILD)/hdr/%.o)
+MANPAGES := $(wildcard man/*.[0-9])
+
+.PHONY: all deps demo check unit asan fuzz fuzz-corpus bench install clean headers golden manlint
+
+all: $(addprefix $(BUILD)/,$(PROGS))
+
+deps:
+	scripts/deps.sh
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%: src/%.c $(LIB) $(HEADERS)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/obj $(BUILD)/unit $(BUILD)/hdr $(BUILD)/bench:
+	mkdir -p $@
+
+# Each public header must compile on its own (STYLE.md §8).
+$(BUILD)/hdr/%.o: include/ipsecfw/%.h | $(BUILD)/hdr
+	printf '#include "ipsecfw/%s.h"\n#include "ipsecfw/%s.h"\n' $* $* | \
+		$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -x c -c -o $@ -
+
+headers: $(HDR_OBJ)
+
+# The unit-test runner: one Check suite per tests/unit/check_<module>.c, each exporting
+# Suite *<module>_suite(void); the list is generated from the file names.
+$(BUILD)/unit/suites.h: $(UNIT_SRC) | $(BUILD)/unit
+	for f in $(UNIT_SRC); do m=$${f#tests/unit/check_}; m=$${m%.c}; \
+		echo "SUITE($$m)"; done > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/unit.h | $(BUILD)/unit
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/unit/runner.o: tests/unit/runner.c $(BUILD)/unit/suites.h tests/unit/unit.h
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit -I$(BUILD)/unit $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/check_all: $(BUILD)/unit/runner.o $(UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIB) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+unit: $(BUILD)/check_all all
+	IPSECFW_TOP=$(CURDIR) IPSECFW_BIN=$(CURDIR)/$(BUILD) $(BUILD)/check_all
+
+golden: all
+	tests/rules/run.sh $(BUILD)/ipsecfw
+
+manlint:
+	tests/man/run.sh $(BUILD)/ipsecfw
+
+# Fuzz targets: libFuzzer with clang (`make fuzz`); `make check` replays the corpus through the
+# same targets built with gcc + ASan/UBSan and a small file-reading main.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TIME ?= 60
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		clang -std=gnu11 -g -O1 -Iinclude $(CPPFLAGS_ALL) -fsanitize=fuzzer,address,undefined \
+			-o $(BUILD)/fuzz-$$t tests/fuzz/fuzz_$$t.c $(LIB_SRC) $(LDLIBS_ALL) || exit 1; \
+		mkdir -p $(BUILD)/corpus-$$t; \
+		$(BUILD)/fuzz-$$t -max_total_time=$(FUZZ_TIME) $(BUILD)/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+fuzz-corpus: | $(BUILD)
+	@mkdir -p $(BUILD)/fuzzrep
+	@for t in $(FUZZ_TARGETS); do \
+		$(CC) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(FUZZ_SAN) -o $(BUILD)/fuzzrep/$$t \
+			tests/fuzz/fuzz_$$t.c tests/fuzz/standalone.c $(LIB_SRC) $(LDLIBS_ALL) || exit 1; \
+		$(BUILD)/fuzzrep/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+check: all headers
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory golden
+	@$(MAKE) --no-print-directory manlint
+	@$(MAKE) --no-print-directory fuzz-corpus
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' unit
+	@echo "make check: all test groups passed"
+
+asan:
+	$(MAKE) BUILD=build-asan OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' unit
+
+demo: all
+	$(BUILD)/ipsecfw replay tests/data/demo.pcap -r rules/seed-table.rules
+
+bench: all
+	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/bench_engine
+	$(BUILD)/bench_engine tests/data/demo.pcap rules/seed-table.rules
+
+$(BUILD)/bench_engine: bench/bench_engine.c $(LIB) $(HEADERS)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O3 $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(addprefix $(BUILD)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+clean:
+	rm -rf build build-asan

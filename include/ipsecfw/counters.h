@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPSECFW_COUNTERS_H
+#define IPSECFW_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipsecfw/util.h"
+
+/*
+ * Counters: reason codes with stable names, and per-thread counter blocks. Each block has a
+ * single writer (its packet thread), which stores with relaxed atomics; readers (the control
+ * thread, the replay summary) sum the blocks whenever they like and may see a total that is
+ * a few packets old, never a torn value. No locks anywhere.
+ */
+
+/*
+ * Why a packet was dropped (or COUNTERS_R_NONE). The order of the decode reasons follows
+ * enum decode_result so that the engine maps them by offset; the name table is in
+ * counters.c, its size checked against COUNTERS_R_MAX.
+ */
+enum counters_reason {
+	COUNTERS_R_NONE = 0,
+	COUNTERS_R_TRUNCATED,
+	COUNTERS_R_BAD_VERSION,
+	COUNTERS_R_BAD_IHL,
+	COUNTERS_R_BAD_LENGTH,
+	COUNTERS_R_BAD_ALIGNMENT,
+	COUNTERS_R_BAD_AH_LENGTH,
+	COUNTERS_R_BAD_TCP_OFFSET,
+	COUNTERS_R_BAD_EXTHDR,
+	COUNTERS_R_CHAIN_TOO_LONG,
+	COUNTERS_R_TOO_DEEP,
+	COUNTERS_R_MAX
+};
+
+/* Stable name ("truncated", ...); "none" for COUNTERS_R_NONE. */
+const char *counters_reason_name(enum counters_reason r);
+
+/* Packets and bytes, for a rule or a verdict. */
+struct counters_pkt {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* One packet thread's totals. Cache-line aligned so that threads never share a line. */
+struct counters_thread {
+	uint64_t received;		/* packets handed to the engine */
+	uint64_t received_bytes;
+	uint64_t decoded;		/* decoder said DECODE_OK */
+	struct counters_pkt verdict[2];	/* [0] pass, [1] block */
+	uint64_t reason[COUNTERS_R_MAX];/* drops by reason; [0] unused */
+} __attribute__((aligned(CACHELINE)));
+
+/* Single-writer increment: a relaxed load and store, no read-modify-write bus lock. */
+static inline void counters_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t counters_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Sum n thread blocks into *out (overwritten). Any thread. */
+void counters_thread_sum(const struct counters_thread *t, size_t n, struct counters_thread *out);
+
+/* Sum n per-thread arrays of `len` rule counters each (stride `len`) into out[len]. */
+void counters_pkt_sum(const struct counters_pkt *t, size_t n, size_t len, struct counters_pkt *out);
+
+#endif
