@@ -77,6 +77,8 @@ struct rules_rule {
 	int proto;		/* -1: any */
 	struct rules_addr from, to;
 	struct rules_ports sport, dport;
+	bool has_flags;		/* outer TCP flags F/M */
+	uint8_t flags, flags_mask;
 	bool has_spi;
 	uint32_t spi_lo, spi_hi;
 	struct rules_inner inner;
