@@ -45,17 +45,3 @@ void counters_thread_sum(const struct counters_thread *t, size_t n, struct count
 			out->reason[r] += counters_read(&t[i].reason[r]);
 	}
 }
-
-void counters_pkt_sum(const struct counters_pkt *t, size_t n, size_t len, struct counters_pkt *out)
-{
-	size_t i, j;
-
-	for (j = 0; j < len; j++)
-		out[j] = (struct counters_pkt){ 0 };
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < len; j++) {
-			out[j].packets += counters_read(&t[i * len + j].packets);
-			out[j].bytes += counters_read(&t[i * len + j].bytes);
-		}
-	}
-}

@@ -66,7 +66,4 @@ static inline uint64_t counters_read(const uint64_t *c)
 /* Sum n thread blocks into *out (overwritten). Any thread. */
 void counters_thread_sum(const struct counters_thread *t, size_t n, struct counters_thread *out);
 
-/* Sum n per-thread arrays of `len` rule counters each (stride `len`) into out[len]. */
-void counters_pkt_sum(const struct counters_pkt *t, size_t n, size_t len, struct counters_pkt *out);
-
 #endif
