@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPSECFW_ENGINE_H
+#define IPSECFW_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipsecfw/counters.h"
+#include "ipsecfw/ruleset.h"
+
+struct decode_pkt;
+
+/*
+ * The engine: one per packet thread, the same in ipsecfwd (NFQUEUE) and ipsecfw replay (pcap).
+ * engine_process() runs decode -> classify -> count on one packet and returns the verdict.
+ * Everything it needs per packet (the decoded view, counters) lives in the context, allocated
+ * once by engine_new(); the packet path allocates nothing, takes no lock, makes no syscall.
+ */
+struct engine;
+
+/* Where the direction of a packet comes from. */
+enum engine_dir_source {
+	ENGINE_DIR_FROM_ADDRS = 0,	/* address sets int/ext (replay; daemon without interfaces) */
+	ENGINE_DIR_GIVEN,		/* the caller knows it (from the queue's in/out devices) */
+};
+
+struct engine_verdict {
+	uint8_t verdict;		/* RULES_PASS or RULES_BLOCK */
+	unsigned rule;			/* 1-based rule, 0 when the policy or the decoder decided */
+	enum counters_reason reason;	/* COUNTERS_R_NONE unless the decoder rejected the packet */
+	enum ruleset_dir dir;
+	bool log;
+	bool has_mark;
+	uint32_t mark;
+	const struct decode_pkt *pkt;	/* the decoded view; valid until the next call */
+};
+
+/* A context for packet thread `thread` (< the nthreads the rulesets are built for). */
+struct engine *engine_new(unsigned thread) MUST_CHECK;
+void engine_free(struct engine *e);
+
+/*
+ * Judge one packet of `len` bytes starting at its IP header against rs. dir is used only
+ * with ENGINE_DIR_GIVEN. Counts into the engine's counter block and rs's rule counters
+ * (row `thread`). The caller keeps rs alive for the call (RCU read side in the daemon).
+ */
+void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *data, size_t len,
+		    enum engine_dir_source src, enum ruleset_dir dir, struct engine_verdict *v);
+
+/* The engine's counter block (single writer: its thread; others only read). */
+const struct counters_thread *engine_stats(const struct engine *e);
+
+#endif
