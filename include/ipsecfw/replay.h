@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef IPSECFW_REPLAY_H
+#define IPSECFW_REPLAY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ipsecfw/util.h"
+
+struct ruleset;
+
+/*
+ * replay: run the engine over a capture and report, one line (or JSON object) per packet and
+ * then the counters. The same engine, decoder and ruleset as the daemon; direction comes from
+ * the address sets. Control path (allocates, prints to `out`).
+ */
+struct replay_opts {
+	const char *pcap;
+	const struct ruleset *rs;
+	bool json;		/* one JSON object per line, then a summary object */
+	bool verbose;		/* more decoded detail per packet */
+	FILE *out;
+};
+
+/*
+ * Replay o->pcap through o->rs (built for at least one thread). Returns 0, or -1 with a
+ * diagnostic (unreadable capture, read error). The counters printed are rs's row 0 plus the
+ * engine's block; rs's counters are left as they were counted.
+ */
+int replay_run(const struct replay_opts *o, struct diag_list *dl) MUST_CHECK;
+
+#endif
