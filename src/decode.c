@@ -15,6 +15,7 @@
  */
 #include "ipsecfw/decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ipsecfw/util.h"
@@ -265,6 +266,7 @@ static struct decode_ipsec *ipsec_add(struct decode_pkt *p, uint8_t proto, uint3
 	if (p->n_ipsec >= DECODE_MAX_DEPTH)
 		return NULL;
 	s = &p->ipsec[p->n_ipsec++];
+	*s = (struct decode_ipsec){ 0 };
 	s->proto = proto;
 	s->off = off;
 	s->spi = load_be32(h);
@@ -287,7 +289,7 @@ static enum decode_result ah_step(struct walk *w)
 	len = ((uint32_t)h[1] + 2) * 4;
 	if (len < AH_HDR_MIN)
 		return DECODE_BAD_AH_LENGTH;
-	if (len % align)
+	if (len & (align - 1))	/* align is 4 or 8: a mask, not a division */
 		return DECODE_BAD_ALIGNMENT;
 	if (len > avail(w, w->off))
 		return DECODE_TRUNCATED;
@@ -480,7 +482,12 @@ enum decode_result decode_packet(struct decode_pkt *p, const uint8_t *data, size
 	enum decode_result r;
 	unsigned steps;
 
-	memset(p, 0, sizeof(*p));
+	/*
+	 * Only the scalars ahead of `outer` are cleared: each view below them is filled whole
+	 * when its header is decoded and read only when its flag (or n_ipsec) says so. This
+	 * saves clearing ~250 bytes per packet.
+	 */
+	memset(p, 0, offsetof(struct decode_pkt, outer));
 	if (!data)
 		len = 0;
 	p->data = data;
