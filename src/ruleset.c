@@ -324,7 +324,7 @@ static bool match6(const struct addrm *m, unsigned __int128 a)
 	return false;
 }
 
-static bool addr_match(const struct addrm *m, uint8_t version, const struct decode_addr *a)
+static inline bool addr_match(const struct addrm *m, uint8_t version, const struct decode_addr *a)
 {
 	if (!m)
 		return true;
@@ -342,7 +342,7 @@ struct addr_cache {
 	uint64_t hit;
 };
 
-static bool addr_match_cached(const struct addrm *m, struct addr_cache *c, uint8_t version,
+static inline bool addr_match_cached(const struct addrm *m, struct addr_cache *c, uint8_t version,
 			      const struct decode_addr *a)
 {
 	bool flip = false;
