@@ -185,6 +185,13 @@ static const struct ccase cases[] = {
 	  { E4, I4, W_AH, 17, 53, 3000, 0, 0x1000, 0, 0 }, 1, RULES_PASS },
 	{ "AH inner proto mismatch", SETS "pass proto ah inner proto udp\n",
 	  { E4, I4, W_AH, 6, 53, 3000, 0, 0x1000, 0, 0 }, 0, RULES_BLOCK },
+	{ "AH wrapping ESP: inner proto esp", SETS "pass proto ah inner proto esp\n",
+	  { E4, I4, W_AH, 50, 0, 0, 0, 0x1000, 0, 0 }, 1, RULES_PASS },
+	{ "AH wrapping ESP: no inner ports", SETS "pass proto ah inner proto tcp\n",
+	  { E4, I4, W_AH, 50, 0, 0, 0, 0x1000, 0, 0 }, 0, RULES_BLOCK },
+	{ "AH transport: inner from is the outer source", SETS
+	  "pass proto ah inner proto tcp from 198.51.100.0/24\n",
+	  { E4, I4, W_AH, 6, 1000, 22, SYN, 0x1000, 0, 0 }, 1, RULES_PASS },
 	{ "ESP has no inner", SETS "pass proto esp inner proto tcp\n",
 	  { E4, I4, W_ESP, 0, 0, 0, 0, 0x1000, 0, 0 }, 0, RULES_BLOCK },
 	{ "AH tunnel inner addresses", SETS
