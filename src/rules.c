@@ -1715,3 +1715,21 @@ int rules_addr_format(const struct rules_addr *a, char *buf, size_t size)
 	sb_addr(&b, a);
 	return (int)b.len;
 }
+
+char *rules_rule_text(const struct rules_rule *r)
+{
+	size_t n = (size_t)rules_rule_format(r, NULL, 0) + 1;
+	char *s = xmalloc(n);
+
+	rules_rule_format(r, s, n);
+	return s;
+}
+
+char *rules_addr_text(const struct rules_addr *a)
+{
+	size_t n = (size_t)rules_addr_format(a, NULL, 0) + 1;
+	char *s = xmalloc(n);
+
+	rules_addr_format(a, s, n);
+	return s;
+}

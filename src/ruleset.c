@@ -39,7 +39,7 @@ struct addrm {
 
 struct portm {
 	bool neg;
-	uint16_t n;
+	size_t n;
 	struct rules_port_range *r;
 };
 
@@ -241,15 +241,33 @@ static const struct addrm *find_set(const struct named_addrm *sets, size_t n, co
 	return NULL;
 }
 
+/* The ranges of one list item, without its own "!". */
+static void compile_item(struct addrm *one, const struct rules_addr_item *it,
+			 const struct named_addrm *sets, size_t n_sets)
+{
+	const struct addrm *s;
+
+	if (it->kind == RULES_ADDR_CIDR) {
+		add_cidr(one, &it->cidr);
+	} else if (it->kind == RULES_ADDR_ANY) {
+		add4(one, 0, UINT32_MAX);
+		add6(one, 0, u128_max());
+	} else if ((s = find_set(sets, n_sets, it->set))) {
+		merge_into(one, s);
+	}
+}
+
 /*
  * Compile an address expression. Set references resolve against the sets compiled so far;
- * the parser has already checked that each names an earlier set. Returns NULL for "not
- * given" (any address).
+ * the parser has already checked that each names an earlier set. A list matches what one of
+ * its plain items matches (everything when it has none) minus what its "!" items match, as a
+ * pf table does. Returns NULL for "not given" (any address).
  */
 static struct addrm *compile_addr(struct ruleset *rs, const struct rules_addr *a,
 				  const struct named_addrm *sets, size_t n_sets)
 {
-	struct addrm *m;
+	struct addrm pos = { 0 }, neg = { 0 }, *m;
+	bool any_pos = false;
 	size_t i;
 
 	if (!a->n)
@@ -262,24 +280,20 @@ static struct addrm *compile_addr(struct ruleset *rs, const struct rules_addr *a
 	if (a->n == 1 && a->neg != a->items[0].neg && a->items[0].kind == RULES_ADDR_SET)
 		m->neg_of = find_set(sets, n_sets, a->items[0].set);
 	for (i = 0; i < a->n; i++) {
-		const struct rules_addr_item *it = &a->items[i];
-		struct addrm one = { 0 };
-		const struct addrm *s;
-
-		if (it->kind == RULES_ADDR_CIDR) {
-			add_cidr(&one, &it->cidr);
-		} else if (it->kind == RULES_ADDR_ANY) {
-			add4(&one, 0, UINT32_MAX);
-			add6(&one, 0, u128_max());
-		} else if ((s = find_set(sets, n_sets, it->set))) {
-			merge_into(&one, s);
-		}
-		if (it->neg)
-			complement(&one);
-		merge_into(m, &one);
-		free(one.r4);
-		free(one.r6);
+		compile_item(a->items[i].neg ? &neg : &pos, &a->items[i], sets, n_sets);
+		any_pos |= !a->items[i].neg;
 	}
+	if (!any_pos)
+		compile_item(&pos, &(struct rules_addr_item){ .kind = RULES_ADDR_ANY }, NULL, 0);
+	/* pos minus neg = !(!pos or neg) */
+	complement(&pos);
+	merge_into(&pos, &neg);
+	complement(&pos);
+	merge_into(m, &pos);
+	free(pos.r4);
+	free(pos.r6);
+	free(neg.r4);
+	free(neg.r6);
 	if (a->neg)
 		complement(m);
 	normalize(m);
@@ -385,7 +399,7 @@ static enum ruleset_dir direction(const struct ruleset *rs, const struct decode_
 static bool port_match(const struct portm *pm, uint16_t port)
 {
 	bool hit = false;
-	uint16_t i;
+	size_t i;
 
 	if (!pm->n)
 		return true;
@@ -511,7 +525,7 @@ enum ruleset_dir ruleset_direction(const struct ruleset *rs, const struct decode
 static void compile_ports(struct ruleset *rs, struct portm *pm, const struct rules_ports *p)
 {
 	pm->neg = p->neg;
-	pm->n = (uint16_t)p->n;
+	pm->n = p->n;
 	pm->r = NULL;
 	if (p->n) {
 		pm->r = own(rs, xcalloc(p->n, sizeof(*pm->r)));
@@ -595,16 +609,14 @@ static void build_skips(struct ruleset *rs)
 
 static void build_text(struct ruleset *rs, const struct rules_file *f)
 {
-	char buf[4096];
+	char buf[32];
 	size_t i;
 
 	rs->text = own(rs, xcalloc(f->n_rules + 1, sizeof(*rs->text)));
 	snprintf(buf, sizeof(buf), "policy %s", rules_verdict_name(f->policy));
 	rs->text[0] = own(rs, xstrdup(buf));
-	for (i = 0; i < f->n_rules; i++) {
-		rules_rule_format(&f->rules[i], buf, sizeof(buf));
-		rs->text[i + 1] = own(rs, xstrdup(buf));
-	}
+	for (i = 0; i < f->n_rules; i++)
+		rs->text[i + 1] = own(rs, rules_rule_text(&f->rules[i]));
 }
 
 static void build_direction(struct ruleset *rs, const struct named_addrm *sets, size_t n_sets)

@@ -131,6 +131,10 @@ int rules_rule_format(const struct rules_rule *r, char *buf, size_t size);
 /* Normalized text of a set body ("{ 192.0.2.0/24, 2001:db8:2::/48 }", "! $int"). */
 int rules_addr_format(const struct rules_addr *a, char *buf, size_t size);
 
+/* The same, whole, in a malloc'd string the caller frees (never cut short). */
+char *rules_rule_text(const struct rules_rule *r);
+char *rules_addr_text(const struct rules_addr *a);
+
 /* Look a set up by name in f; NULL when absent. */
 const struct rules_set *rules_set_find(const struct rules_file *f, const char *name);
 
