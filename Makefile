@@ -44,7 +44,8 @@ UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 HDR_OBJ  := $(HEADERS:include/ipsecfw/%.h=$(BUILD)/hdr/%.o)
 MANPAGES := $(wildcard man/*.[0-9])
 
-.PHONY: all deps demo check unit asan fuzz fuzz-corpus bench install clean headers golden manlint
+.PHONY: all deps demo check unit asan fuzz fuzz-corpus bench install clean headers golden manlint \
+	replay guard
 
 all: $(addprefix $(BUILD)/,$(PROGS))
 
@@ -62,7 +63,7 @@ $(BUILD)/%: src/%.c $(LIB) $(HEADERS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
-$(BUILD)/obj $(BUILD)/unit $(BUILD)/hdr $(BUILD)/bench:
+$(BUILD) $(BUILD)/obj $(BUILD)/unit $(BUILD)/hdr $(BUILD)/bench:
 	mkdir -p $@
 
 # Each public header must compile on its own (STYLE.md §8).
@@ -104,7 +105,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TIME ?= 60
 
-fuzz:
+fuzz: | $(BUILD)
 	@for t in $(FUZZ_TARGETS); do \
 		clang -std=gnu11 -g -O1 -Iinclude $(CPPFLAGS_ALL) -fsanitize=fuzzer,address,undefined \
 			-o $(BUILD)/fuzz-$$t tests/fuzz/fuzz_$$t.c $(LIB_SRC) $(LDLIBS_ALL) || exit 1; \
@@ -120,9 +121,23 @@ fuzz-corpus: | $(BUILD)
 		$(BUILD)/fuzzrep/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
+replay: all
+	tests/replay/run.sh $(BUILD)/ipsecfw
+
+# Hot-path guard: no allocator call from our code while judging packets (STYLE.md §7.9).
+$(BUILD)/nomalloc: tests/guard/nomalloc.c $(LIB) $(HEADERS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
+		-o $@ $< $(LIB) $(LDLIBS_ALL)
+
+guard: $(BUILD)/nomalloc
+	$(BUILD)/nomalloc tests/data/demo.pcap rules/seed-table.rules rules/seed-ah-inner.rules
+
 # Groups whose scripts or programs do not exist yet are left out (early history).
 CHECK_GROUPS := unit $(if $(PROGS),$(if $(wildcard tests/rules/run.sh),golden) \
-	$(if $(wildcard tests/man/run.sh),manlint)) $(if $(FUZZ_TARGETS),fuzz-corpus)
+	$(if $(wildcard tests/man/run.sh),manlint) $(if $(wildcard tests/replay/run.sh),replay)) \
+	$(if $(wildcard tests/guard/nomalloc.c),guard) $(if $(FUZZ_TARGETS),fuzz-corpus)
 
 check: all headers
 	@for g in $(CHECK_GROUPS); do $(MAKE) --no-print-directory $$g || exit 1; done

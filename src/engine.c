@@ -65,16 +65,18 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 	enum decode_result dr;
 
 	*v = (struct engine_verdict){ .pkt = &e->pkt };
+	dr = decode_packet(&e->pkt, data, len);
+	/* Count the IP datagram, not link-layer padding a capture may carry after it. */
+	if (dr == DECODE_OK)
+		len = e->pkt.outer.total_len;
+	v->len = len;
 	counters_add(&e->stats.received, 1);
 	counters_add(&e->stats.received_bytes, len);
-	dr = decode_packet(&e->pkt, data, len);
 	if (dr != DECODE_OK) {
 		drop(e, v, (enum counters_reason)dr);
 		goto count;
 	}
 	counters_add(&e->stats.decoded, 1);
-	/* Count the IP datagram, not link-layer padding a capture may carry after it. */
-	len = e->pkt.outer.total_len;
 	ruleset_classify(rs, &e->pkt, src == ENGINE_DIR_GIVEN ? dir : RULESET_DIR_AUTO, &rv);
 	v->dir = rv.dir;
 	v->verdict = rv.verdict;

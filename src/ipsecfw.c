@@ -3,6 +3,7 @@
  * ipsecfw: the command-line tool. Option parsing, setup and exit status only; the work is in
  * the modules. Exit status: 0 success, 1 runtime error, 2 usage or configuration error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +42,15 @@ static void print_diags(const struct diag_list *dl)
 		fprintf(stderr, "ipsecfw: %u more error%s not shown\n", dl->dropped,
 			dl->dropped == 1 ? "" : "s");
 	fprintf(stderr, "ipsecfw: %u error%s, nothing loaded\n", total, total == 1 ? "" : "s");
+}
+
+/* Flush standard output; a failed write is a runtime error with a message. */
+static int finish_output(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "ipsecfw: write error on standard output: %s\n", strerror(errno));
+	return EXIT_RUNTIME;
 }
 
 /* Parse and compile a rule file; NULL after printing its diagnostics. */
@@ -82,37 +92,34 @@ static void print_iflist(const char *kind, const struct rules_iflist *l)
 
 static void check_print(const struct rules_file *f)
 {
-	char buf[4096];
 	size_t i;
+	char *t;
 
 	print_iflist("external", &f->ext_ifs);
 	print_iflist("internal", &f->int_ifs);
 	for (i = 0; i < f->n_sets; i++) {
-		rules_addr_format(&f->sets[i].addr, buf, sizeof(buf));
-		printf("set %s = %s\n", f->sets[i].name, buf);
+		t = rules_addr_text(&f->sets[i].addr);
+		printf("set %s = %s\n", f->sets[i].name, t);
+		free(t);
 	}
 	printf("policy %s\n", rules_verdict_name(f->policy));
 	for (i = 0; i < f->n_rules; i++) {
-		rules_rule_format(&f->rules[i], buf, sizeof(buf));
-		printf("@%zu %s\n", i + 1, buf);
+		t = rules_rule_text(&f->rules[i]);
+		printf("@%zu %s\n", i + 1, t);
+		free(t);
 	}
 }
 
 static void check_print_json(const struct ruleset *rs)
 {
 	size_t i, n = ruleset_rule_count(rs);
-	const char *t;
 
 	printf("{\"ok\":true,\"policy\":\"%s\",\"rules\":[",
 	       rules_verdict_name(ruleset_policy(rs)));
 	for (i = 1; i <= n; i++) {
-		printf("%s{\"rule\":%zu,\"text\":\"", i > 1 ? "," : "", i);
-		for (t = ruleset_rule_text(rs, i); *t; t++) {
-			if (*t == '"' || *t == '\\')
-				putchar('\\');
-			putchar(*t);
-		}
-		printf("\"}");
+		printf("%s{\"rule\":%zu,\"text\":", i > 1 ? "," : "", i);
+		json_write_str(stdout, ruleset_rule_text(rs, i));
+		printf("}");
 	}
 	printf("]}\n");
 }
@@ -147,7 +154,7 @@ static int cmd_check(int argc, char **argv)
 			rules_verdict_name(ruleset_policy(rs)));
 	rules_file_free(f);
 	ruleset_free(rs);
-	return 0;
+	return finish_output();
 bad:
 	usage(stderr);
 	return EXIT_USAGE;
@@ -189,7 +196,7 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "ipsecfw: %s\n", buf);
 		return EXIT_RUNTIME;
 	}
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return finish_output();
 bad:
 	usage(stderr);
 	return EXIT_USAGE;

@@ -149,6 +149,14 @@ enum pcapio_status pcapio_next(struct pcapio_reader *r, struct pcapio_frame *f,
 	}
 	f->wire_len = h->len;
 	f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	/*
+	 * A frame the capture cut short (snaplen) would look malformed to the decoder although
+	 * it was not: NFQUEUE always hands over whole packets. It is skipped, not judged.
+	 */
+	if (h->caplen < h->len) {
+		f->skip = "cut short by the capture's snapshot length";
+		return PCAPIO_SKIP;
+	}
 	off = strip_link(r->dlt, b, h->caplen, &f->skip);
 	if (off < 0)
 		return PCAPIO_SKIP;

@@ -54,22 +54,6 @@ static void flags_str(uint8_t f, char *buf)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
-}
-
 static void json_l4(FILE *o, const struct decode_l4 *l4)
 {
 	char buf[16];
@@ -109,8 +93,16 @@ static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 	fprintf(o, "{\"index\":%u,\"len\":%zu,\"verdict\":\"%s\",", idx, len,
 		rules_verdict_name(v->verdict));
 	if (v->reason != COUNTERS_R_NONE) {
-		fprintf(o, "\"rule\":null,\"reason\":\"%s\",\"outer\":null,\"inner\":null}\n",
+		fprintf(o, "\"rule\":null,\"reason\":\"%s\",\"outer\":",
 			counters_reason_name(v->reason));
+		if (p->outer.total_len) {
+			fputc('{', o);
+			json_ip(o, &p->outer);
+			fputc('}', o);
+		} else {
+			fputs("null", o);
+		}
+		fputs(",\"inner\":null}\n", o);
 		return;
 	}
 	if (v->rule)
@@ -220,8 +212,19 @@ static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 	char sum[512];
 
 	if (v->reason != COUNTERS_R_NONE) {
-		fprintf(o, "%5u  %-3s %s  [%zu bytes]  -> block (decoder: %s)\n", idx, "-",
-			"undecodable", len, counters_reason_name(v->reason));
+		/* total_len is set once the outer IP header passed its checks. */
+		if (v->pkt->outer.total_len) {
+			char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], pr[16];
+
+			addr_str(&v->pkt->outer, &v->pkt->outer.src, s, sizeof(s));
+			addr_str(&v->pkt->outer, &v->pkt->outer.dst, d, sizeof(d));
+			proto_str(v->pkt->outer.proto, pr, sizeof(pr));
+			snprintf(sum, sizeof(sum), "%s > %s proto %s", s, d, pr);
+		} else {
+			snprintf(sum, sizeof(sum), "undecodable");
+		}
+		fprintf(o, "%5u  %-3s %s  [%zu bytes]  -> block (decoder: %s)\n", idx, "-", sum,
+			len, counters_reason_name(v->reason));
 		return;
 	}
 	text_summary(sum, sizeof(sum), v->pkt);
@@ -259,7 +262,7 @@ static void summary_text(FILE *o, const struct ruleset *rs, const struct counter
 			fprintf(o, " %s %" PRIu64, counters_reason_name((enum counters_reason)r),
 				st->reason[r]);
 	fprintf(o, "\n%-7s %10" PRIu64 " %12" PRIu64 "  pass %" PRIu64 ", block %" PRIu64
-		", not IP %u\n", "total", st->received, st->received_bytes,
+		", skipped %u\n", "total", st->received, st->received_bytes,
 		st->verdict[RULES_PASS].packets, st->verdict[RULES_BLOCK].packets, skipped);
 }
 
@@ -270,14 +273,14 @@ static void summary_json(FILE *o, const struct ruleset *rs, const struct counter
 	int r;
 
 	fprintf(o, "{\"summary\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-		",\"not_ip\":%u,\"pass\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+		",\"skipped\":%u,\"pass\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 		"},\"block\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "},\"rules\":[",
 		st->received, st->received_bytes, skipped, st->verdict[0].packets,
 		st->verdict[0].bytes, st->verdict[1].packets, st->verdict[1].bytes);
 	for (i = 1; i <= n; i++) {
 		fprintf(o, "%s{\"rule\":%zu,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			",\"text\":", i > 1 ? "," : "", i, rc[i].packets, rc[i].bytes);
-		json_str(o, ruleset_rule_text(rs, i));
+		json_write_str(o, ruleset_rule_text(rs, i));
 		fputc('}', o);
 	}
 	fprintf(o, "],\"policy\":{\"verdict\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -321,9 +324,9 @@ int replay_run(const struct replay_opts *o, struct diag_list *dl)
 		}
 		engine_process(e, o->rs, f.l3, f.l3_len, ENGINE_DIR_FROM_ADDRS, 0, &v);
 		if (o->json)
-			json_packet(o->out, idx, f.l3_len, &v);
+			json_packet(o->out, idx, v.len, &v);
 		else
-			text_packet(o->out, idx, f.l3_len, &v, o->verbose);
+			text_packet(o->out, idx, v.len, &v, o->verbose);
 	}
 	rc = xcalloc(ruleset_rule_count(o->rs) + 1, sizeof(*rc));
 	ruleset_counters_sum(o->rs, rc);

@@ -132,7 +132,7 @@ const char *decode_ike_name(enum decode_ike k);
  *   inner_l4   transport header carried by AH (transport or tunnel mode) when has_inner_l4.
  * Decoding stops at ESP (encrypted) unless a later stage decrypts it.
  */
-/* Scalars first: decode_packet() clears only what precedes `outer`. */
+/* Scalars and outer views first: decode_packet() clears only what precedes `inner`. */
 struct decode_pkt {
 	const uint8_t *data;	/* the packet, starting at the outer IP header */
 	uint32_t len;		/* captured bytes available */

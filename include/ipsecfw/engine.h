@@ -33,6 +33,8 @@ struct engine_verdict {
 	bool log;
 	bool has_mark;
 	uint32_t mark;
+	size_t len;			/* bytes counted: the IP datagram's length when it decoded,
+					 * else the bytes handed in */
 	const struct decode_pkt *pkt;	/* the decoded view; valid until the next call */
 };
 

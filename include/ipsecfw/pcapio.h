@@ -17,7 +17,8 @@ struct pcapio_reader;
 
 enum pcapio_status {
 	PCAPIO_PACKET = 0,	/* frame->l3 points at an IPv4 or IPv6 header */
-	PCAPIO_SKIP,		/* a frame that carries no IP (ARP, ...): frame->skip says why */
+	PCAPIO_SKIP,		/* a frame that carries no IP (ARP, ...) or that the capture cut
+				 * short (snaplen): frame->skip says why */
 	PCAPIO_EOF,
 	PCAPIO_ERROR,		/* read error; a diagnostic was added */
 };

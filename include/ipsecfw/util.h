@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MUST_CHECK __attribute__((warn_unused_result))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,5 +65,11 @@ void diag_add(struct diag_list *dl, const char *file, unsigned line, unsigned co
 
 /* Format one diagnostic as "file:line:col: msg" (or "file: msg" without a position). */
 int diag_format(const struct diag *d, char *buf, size_t size);
+
+/*
+ * Write s as a JSON string (quotes included) to o: control characters escaped, and any byte
+ * that is not part of valid UTF-8 written as U+FFFD, so the output is always valid JSON.
+ */
+void json_write_str(FILE *o, const char *s);
 
 #endif

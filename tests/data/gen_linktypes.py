@@ -49,3 +49,10 @@ for p in stamp([Ether(**eth) / ip, Ether(**eth) / arp]):
 w.close()
 # A link type replay does not read (IEEE 802.11): opening it must fail with a clear message.
 raw_writer(d + "linktype-80211.pcap", 105, [b"\x08\x00" + b"\x00" * 22])
+# A capture made with a small snapshot length: the first frame is cut after 54 bytes of its
+# 78, the second (ARP) is whole. Replay must skip the cut frame, not call it malformed.
+w = PcapWriter(d + "snaplen-cut.pcap", linktype=1, snaplen=54, sync=True)
+for i, p in enumerate([Ether(**eth) / ip, Ether(**eth) / arp]):
+    p.time = T + i * 0.001
+    w.write(p)
+w.close()

@@ -50,6 +50,36 @@ START_TEST(test_wipe)
 }
 END_TEST
 
+/* JSON strings stay valid whatever bytes a comment or name holds. */
+START_TEST(test_json_str)
+{
+	static const struct {
+		const char *name, *in, *out;
+	} cases[] = {
+		{ "plain", "abc", "\"abc\"" },
+		{ "quote and backslash", "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "tab and newline", "a\tb\n", "\"a\\u0009b\\u000a\"" },
+		{ "valid UTF-8 kept", "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "lone continuation byte", "a\x80" "b", "\"a\\ufffdb\"" },
+		{ "truncated sequence", "\xe2\x82", "\"\\ufffd\\ufffd\"" },
+		{ "overlong slash", "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+		{ "surrogate", "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+	};
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+		ck_assert(f != NULL);
+		json_write_str(f, cases[i].in);
+		fclose(f);
+		ck_assert_msg(!strcmp(buf, cases[i].out), "%s: got %s, expected %s", cases[i].name,
+			      buf, cases[i].out);
+	}
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -58,6 +88,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, test_loads);
 	tcase_add_test(tc, test_diag_cap_and_format);
 	tcase_add_test(tc, test_wipe);
+	tcase_add_test(tc, test_json_str);
 	suite_add_tcase(s, tc);
 	return s;
 }
