@@ -153,11 +153,17 @@ demo: all
 	$(BUILD)/ipsecfw replay tests/data/demo.pcap -r rules/seed-table.rules
 
 bench: all
-	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/bench_engine
+	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/bench_engine $(BUILD)/bench/nfq_acceptall
 	$(BUILD)/bench_engine tests/data/demo.pcap rules/seed-table.rules
+	bench/live.sh $(BUILD)
 
 $(BUILD)/bench_engine: bench/bench_engine.c $(LIB) $(HEADERS)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O3 $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+# The accept-all NFQUEUE consumer that bench/live.sh measures ipsecfwd against.
+$(BUILD)/bench/nfq_acceptall: bench/nfq_acceptall.c | $(BUILD)/bench
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man5 \
