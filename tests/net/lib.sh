@@ -291,32 +291,29 @@ nfq_proc() { in_fw cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null; }
 # The daemon
 
 # start_daemon RULES [ARGS...]: start ipsecfwd in fw with our socket and pidfile, wait until
-# it has written the pidfile (queues bound, socket listening). Sets DAEMON_PID, DAEMON_LOG.
+# the pidfile holds its PID (written once the queues are bound and the socket listens; a
+# stale pidfile of a killed daemon may still be there). Sets DAEMON_PID, DAEMON_LOG.
 # Returns non-zero (after reporting) when it exits or is not ready within 10 s.
 start_daemon() {
 	local rules=$1 i; shift
 	DAEMON_N=$((DAEMON_N + 1))
 	DAEMON_LOG=$T/daemon.$DAEMON_N.log
-	rm -f "$PIDFILE"
 	bg "$NS_FW" "$DAEMON_LOG" "$IPSECFWD" -r "$rules" -s "$SOCK" -p "$PIDFILE" "$@"
 	DAEMON_PID=$BG_PID
 	for i in $(seq 100); do
-		if [ -s "$PIDFILE" ]; then
-			if [ "$(tr -d ' \n' <"$PIDFILE")" != "$DAEMON_PID" ]; then
-				fail "pidfile holds $(cat "$PIDFILE"), the daemon is $DAEMON_PID"
-			fi
+		if [ "$(tr -d ' \n' 2>/dev/null <"$PIDFILE")" = "$DAEMON_PID" ]; then
 			return 0
 		fi
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 			wait "$DAEMON_PID"
-			fail "ipsecfwd -r $rules $* exited with $? before it was ready"
+			fail "ipsecfwd -r $rules $* exited with $? before it was ready: $(tail -n 3 "$DAEMON_LOG")"
 			forget "$DAEMON_PID"
 			DAEMON_PID=
 			return 1
 		fi
 		sleep 0.1
 	done
-	fail "ipsecfwd -r $rules $* wrote no pidfile within 10 s"
+	fail "ipsecfwd -r $rules $*: pidfile without its PID $DAEMON_PID within 10 s ($(cat "$PIDFILE" 2>/dev/null))"
 	return 1
 }
 
