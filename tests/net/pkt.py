@@ -370,6 +370,8 @@ def cmd_ctl_raw(path, mode):
             sent += s.send(payload[sent:sent + 65536])
     except (BrokenPipeError, ConnectionResetError):
         how = "closed while sending (after %d bytes)" % sent
+    except socket.timeout:
+        how = "sending blocked for 5 s after %d bytes" % sent
     if mode in ("half", "idle"):
         s.close()
         print("ctl-raw %s: sent %d bytes and disconnected" % (mode, sent))
@@ -393,7 +395,7 @@ def cmd_ctl_raw(path, mode):
     if not reply and how == "replied":
         how = "closed without a reply"
     print("ctl-raw %s: sent %d bytes, %s: %r" % (mode, sent, how, reply[:200]))
-    return 2 if how.startswith("no reply") else 0
+    return 2 if how.startswith("no reply") or how.startswith("sending blocked") else 0
 
 
 def main(argv):
