@@ -134,6 +134,11 @@ $(BUILD)/nomalloc: tests/guard/nomalloc.c $(LIB) $(HEADERS)
 guard: $(BUILD)/nomalloc
 	$(BUILD)/nomalloc tests/data/demo.pcap rules/seed-table.rules rules/seed-ah-inner.rules
 
+# Network tests (root, own namespaces; see tests/net/lib.sh): `make net`.
+.PHONY: net
+net: all
+	tests/net/run.sh
+
 # Groups whose scripts or programs do not exist yet are left out (early history).
 CHECK_GROUPS := unit $(if $(PROGS),$(if $(wildcard tests/rules/run.sh),golden) \
 	$(if $(wildcard tests/man/run.sh),manlint) $(if $(wildcard tests/replay/run.sh),replay)) \
