@@ -30,7 +30,8 @@
         exit 1 unless every datagram arrived exactly once.
     pkt.py ctl-raw SOCKET MODE
         Send a bad request to the control socket and report what came back. MODE: garbage,
-        big (1 MiB line), bignl (1 MiB and a newline), unknown, half, nul, idle.
+        big (1 MiB line), bignl (1 MiB and a newline), unknown, half, nul, idle, unknowncmd,
+        notobject, badtype, deep (60000 nested brackets), badutf8.
 """
 
 import json
@@ -359,6 +360,11 @@ def cmd_ctl_raw(path, mode):
         "bignl": b"B" * (1 << 20) + b"\n",
         "unknown": b"frobnicate --now\n",
         "nul": b"counters\x00extra\n",
+        "unknowncmd": b'{"cmd":"frobnicate"}\n',
+        "notobject": b'["counters"]\n',
+        "badtype": b'{"cmd":"reload","file":42}\n',
+        "deep": b"[" * 60000 + b"\n",
+        "badutf8": b'{"cmd":"\xc3\x28\xff"}\n',
         "half": b"coun",
         "idle": b"",
     }[mode]
