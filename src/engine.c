@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <urcu.h>
+
 #include "ipsecfw/decode.h"
+#include "ipsecfw/log.h"
 #include "ipsecfw/rules.h"
 
 /* Hot first: the counter block is touched on every packet, the decoded view after it. */
@@ -19,7 +22,37 @@ struct engine {
 	struct counters_thread stats;
 	struct decode_pkt pkt;
 	unsigned thread;
+	uint16_t queue;
+	struct log_ring *log;
 };
+
+_Static_assert(sizeof(struct decode_pkt) <= LOG_REC_DATA, "a log record holds a decoded view");
+
+void engine_set_log(struct engine *e, struct log_ring *ring, uint16_t queue)
+{
+	e->log = ring;
+	e->queue = queue;
+}
+
+/* Push a log record: a copy, no I/O; a full ring counts a drop and moves on. */
+static void log_packet(struct engine *e, const struct engine_verdict *v)
+{
+	struct log_rec *r = log_ring_reserve(e->log);
+	struct decode_pkt *p;
+
+	if (!r)
+		return;
+	r->rule = v->rule;
+	r->len = (uint32_t)v->len;
+	r->queue = e->queue;
+	r->verdict = v->verdict;
+	r->dir = (uint8_t)v->dir;
+	r->reason = (uint8_t)v->reason;
+	p = (struct decode_pkt *)r->data;
+	*p = e->pkt;
+	p->data = NULL;
+	log_ring_commit(e->log);
+}
 
 /* Decoder outcomes and reason codes are kept in the same order (see counters.h). */
 _Static_assert((int)COUNTERS_R_TRUNCATED == (int)DECODE_TRUNCATED &&
@@ -87,7 +120,69 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 	rc = ruleset_counters(rs, e->thread);
 	counters_add(&rc[rv.rule].packets, 1);
 	counters_add(&rc[rv.rule].bytes, len);
+	if (v->log && e->log)
+		log_packet(e, v);
 count:
 	counters_add(&e->stats.verdict[v->verdict].packets, 1);
 	counters_add(&e->stats.verdict[v->verdict].bytes, len);
+}
+
+void engine_thread_register(void)
+{
+	rcu_register_thread();
+}
+
+void engine_thread_unregister(void)
+{
+	rcu_unregister_thread();
+}
+
+void engine_read_begin(void)
+{
+	rcu_read_lock();
+}
+
+void engine_read_end(void)
+{
+	rcu_read_unlock();
+}
+
+const void *engine_deref(void *const *slot)
+{
+	return rcu_dereference(*(void **)slot);
+}
+
+void *engine_swap(void **slot, void *p)
+{
+	void *old = rcu_xchg_pointer(slot, p);
+
+	synchronize_rcu();
+	return old;
+}
+
+/* -1 unknown, 0 internal, 1 external. The map holds a handful of entries: a scan is fastest. */
+static int if_class(const struct engine_ifmap *m, uint32_t ifindex)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->ifindex[i] == ifindex)
+			return m->external[i];
+	return -1;
+}
+
+enum ruleset_dir engine_ifmap_dir(const struct engine_ifmap *m, uint32_t indev, uint32_t outdev)
+{
+	int in = indev ? if_class(m, indev) : -1;
+	int out = outdev ? if_class(m, outdev) : -1;
+
+	if (in == 1)
+		return out == 1 ? RULESET_DIR_NONE : RULESET_DIR_IN;
+	if (in == 0)
+		return out == 0 ? RULESET_DIR_NONE : RULESET_DIR_OUT;
+	/* Unknown or no input device: the output device decides (local output, or forwarded
+	 * from an undeclared device). */
+	if (out == 0)
+		return RULESET_DIR_IN;
+	if (out == 1)
+		return RULESET_DIR_OUT;
+	return RULESET_DIR_NONE;
 }

@@ -206,28 +206,36 @@ static void text_summary(char *b, size_t n, const struct decode_pkt *p)
 	}
 }
 
+void replay_describe(char *b, size_t n, const struct engine_verdict *v)
+{
+	if (v->reason == COUNTERS_R_NONE) {
+		text_summary(b, n, v->pkt);
+		return;
+	}
+	/* total_len is set once the outer IP header passed its checks. */
+	if (v->pkt->outer.total_len) {
+		char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], pr[16];
+
+		addr_str(&v->pkt->outer, &v->pkt->outer.src, s, sizeof(s));
+		addr_str(&v->pkt->outer, &v->pkt->outer.dst, d, sizeof(d));
+		proto_str(v->pkt->outer.proto, pr, sizeof(pr));
+		snprintf(b, n, "%s > %s proto %s", s, d, pr);
+	} else {
+		snprintf(b, n, "undecodable");
+	}
+}
+
 static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_verdict *v,
 			bool verbose)
 {
 	char sum[512];
 
+	replay_describe(sum, sizeof(sum), v);
 	if (v->reason != COUNTERS_R_NONE) {
-		/* total_len is set once the outer IP header passed its checks. */
-		if (v->pkt->outer.total_len) {
-			char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], pr[16];
-
-			addr_str(&v->pkt->outer, &v->pkt->outer.src, s, sizeof(s));
-			addr_str(&v->pkt->outer, &v->pkt->outer.dst, d, sizeof(d));
-			proto_str(v->pkt->outer.proto, pr, sizeof(pr));
-			snprintf(sum, sizeof(sum), "%s > %s proto %s", s, d, pr);
-		} else {
-			snprintf(sum, sizeof(sum), "undecodable");
-		}
 		fprintf(o, "%5u  %-3s %s  [%zu bytes]  -> block (decoder: %s)\n", idx, "-", sum,
 			len, counters_reason_name(v->reason));
 		return;
 	}
-	text_summary(sum, sizeof(sum), v->pkt);
 	fprintf(o, "%5u  %-3s %s  -> %s ", idx, dir_name(v->dir), sum,
 		rules_verdict_name(v->verdict));
 	if (v->rule)

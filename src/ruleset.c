@@ -91,9 +91,13 @@ struct ruleset {
 	const struct addrm *int_set;	/* NULL when the file has no set "int" */
 	const struct addrm *ext_set;	/* the set "ext", or the complement of int */
 	char **text;			/* [0] policy, [1..n] rules */
+	char **key;			/* text plus the sets it uses: what a reload compares */
+	size_t n_ifs;			/* declared interfaces, external ones first */
+	size_t n_ext_ifs;
+	char (*ifnames)[RULES_NAME_MAX];
 	unsigned nthreads;
 	size_t stride;			/* counters per thread row, padded to cache lines */
-	struct counters_pkt *counters;
+	struct counters_pkt *counters;	/* nthreads rows, then the carry row (reloads) */
 	/* Everything allocated at build time, freed with the ruleset. */
 	size_t n_owned;
 	void **owned;
@@ -619,6 +623,64 @@ static void build_text(struct ruleset *rs, const struct rules_file *f)
 		rs->text[i + 1] = own(rs, rules_rule_text(&f->rules[i]));
 }
 
+/* Append the definition of every set that `text` names ($name), once each, to *key. */
+static void key_add_sets(const struct rules_file *f, const char *text, bool *used, char **key,
+			 size_t *len)
+{
+	for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
+		size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789_-");
+
+		for (size_t i = 0; i < f->n_sets; i++) {
+			char *body;
+			size_t bl;
+
+			if (used[i] || strlen(f->sets[i].name) != n ||
+			    memcmp(f->sets[i].name, p + 1, n) != 0)
+				continue;
+			used[i] = true;
+			body = rules_addr_text(&f->sets[i].addr);
+			bl = strlen(body);
+			*key = xrealloc(*key, *len + n + bl + 8);
+			*len += (size_t)sprintf(*key + *len, "\n$%s=%s", f->sets[i].name, body);
+			key_add_sets(f, body, used, key, len);	/* sets refer to earlier sets */
+			free(body);
+		}
+	}
+}
+
+/*
+ * A rule's identity across reloads: its normalized text and the definitions of the sets it
+ * uses, so that a rule whose $int changed counts as changed.
+ */
+static void build_keys(struct ruleset *rs, const struct rules_file *f)
+{
+	bool *used = xcalloc(f->n_sets + 1, sizeof(*used));
+
+	rs->key = own(rs, xcalloc(rs->n + 1, sizeof(*rs->key)));
+	for (size_t i = 0; i <= rs->n; i++) {
+		size_t len = strlen(rs->text[i]);
+		char *key = xstrdup(rs->text[i]);
+
+		memset(used, 0, (f->n_sets + 1) * sizeof(*used));
+		key_add_sets(f, rs->text[i], used, &key, &len);
+		rs->key[i] = own(rs, key);
+	}
+	free(used);
+}
+
+static void build_ifaces(struct ruleset *rs, const struct rules_file *f)
+{
+	rs->n_ext_ifs = f->ext_ifs.n;
+	rs->n_ifs = f->ext_ifs.n + f->int_ifs.n;
+	rs->ifnames = own(rs, xcalloc(rs->n_ifs + 1, sizeof(*rs->ifnames)));
+	if (f->ext_ifs.n)
+		memcpy(rs->ifnames, f->ext_ifs.names, f->ext_ifs.n * sizeof(*rs->ifnames));
+	if (f->int_ifs.n)
+		memcpy(rs->ifnames + f->ext_ifs.n, f->int_ifs.names,
+		       f->int_ifs.n * sizeof(*rs->ifnames));
+}
+
 static void build_direction(struct ruleset *rs, const struct named_addrm *sets, size_t n_sets)
 {
 	const struct addrm *ext;
@@ -667,15 +729,18 @@ struct ruleset *ruleset_build(const struct rules_file *f, unsigned nthreads, str
 	rs->has_ifaces = f->ext_ifs.n || f->int_ifs.n;
 	build_direction(rs, sets, f->n_sets);
 	build_text(rs, f);
+	build_keys(rs, f);
+	build_ifaces(rs, f);
 	free(sets);
 	rs->nthreads = nthreads;
 	rs->stride = (rs->n + 1 + 3) & ~(size_t)3;	/* 4 x 16 bytes = one cache line */
-	rs->counters = aligned_alloc(CACHELINE, rs->stride * nthreads * sizeof(*rs->counters));
+	rs->counters = aligned_alloc(CACHELINE,
+				     rs->stride * (nthreads + 1) * sizeof(*rs->counters));
 	if (!rs->counters) {
 		ruleset_free(rs);
 		return NULL;
 	}
-	memset(rs->counters, 0, rs->stride * nthreads * sizeof(*rs->counters));
+	memset(rs->counters, 0, rs->stride * (nthreads + 1) * sizeof(*rs->counters));
 	return rs;
 }
 
@@ -728,9 +793,44 @@ void ruleset_counters_sum(const struct ruleset *rs, struct counters_pkt *out)
 
 	for (j = 0; j <= rs->n; j++)
 		out[j] = (struct counters_pkt){ 0 };
-	for (t = 0; t < rs->nthreads; t++)
+	for (t = 0; t <= rs->nthreads; t++)	/* the carry row too */
 		for (j = 0; j <= rs->n; j++) {
 			out[j].packets += counters_read(&rs->counters[t * rs->stride + j].packets);
 			out[j].bytes += counters_read(&rs->counters[t * rs->stride + j].bytes);
 		}
+}
+
+size_t ruleset_iface_count(const struct ruleset *rs)
+{
+	return rs->n_ifs;
+}
+
+const char *ruleset_iface(const struct ruleset *rs, size_t i, bool *external)
+{
+	*external = i < rs->n_ext_ifs;
+	return rs->ifnames[i];
+}
+
+size_t ruleset_carry_counters(struct ruleset *to, const struct ruleset *from)
+{
+	struct counters_pkt *sum = xcalloc(from->n + 1, sizeof(*sum));
+	bool *taken = xcalloc(from->n + 1, sizeof(*taken));
+	struct counters_pkt *carry = &to->counters[to->nthreads * to->stride];
+	size_t carried = 0;
+
+	ruleset_counters_sum(from, sum);
+	/* Pair each new rule with the first old rule of the same key not yet paired. */
+	for (size_t i = 0; i <= to->n; i++)
+		for (size_t j = 0; j <= from->n; j++) {
+			if (taken[j] || (i == 0) != (j == 0) || strcmp(to->key[i], from->key[j]))
+				continue;
+			taken[j] = true;
+			counters_add(&carry[i].packets, sum[j].packets);
+			counters_add(&carry[i].bytes, sum[j].bytes);
+			carried += i > 0;
+			break;
+		}
+	free(taken);
+	free(sum);
+	return carried;
 }

@@ -10,6 +10,7 @@
 #include "ipsecfw/ruleset.h"
 
 struct decode_pkt;
+struct log_ring;
 
 /*
  * The engine: one per packet thread, the same in ipsecfwd (NFQUEUE) and ipsecfw replay (pcap).
@@ -49,6 +50,52 @@ void engine_free(struct engine *e);
  */
 void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *data, size_t len,
 		    enum engine_dir_source src, enum ruleset_dir dir, struct engine_verdict *v);
+
+/*
+ * The read side of published configuration (RCU). A packet thread registers once, then
+ * brackets each burst with engine_read_begin()/engine_read_end() and loads the current
+ * ruleset and interface map inside. Between bursts, while it may block in the kernel, it
+ * holds nothing, so reloads never wait for traffic.
+ */
+void engine_thread_register(void);
+void engine_thread_unregister(void);
+void engine_read_begin(void);
+void engine_read_end(void);
+/* Load a published pointer (rcu_dereference); inside engine_read_begin/end only. */
+const void *engine_deref(void *const *slot);
+
+/*
+ * Swap *slot to p for readers and wait until no reader can still see the old value, which is
+ * returned for the caller to free. Control thread only; never inside a read section.
+ */
+void *engine_swap(void **slot, void *p);
+
+/*
+ * Interface map: the ruleset's declared interfaces resolved to indexes, for direction from
+ * the queue's in/out devices. Built by the daemon on load and when links change, published
+ * with engine_swap. Plain data, immutable once published.
+ */
+#define ENGINE_IFMAP_MAX 64
+struct engine_ifmap {
+	unsigned n;
+	uint32_t ifindex[ENGINE_IFMAP_MAX];
+	bool external[ENGINE_IFMAP_MAX];
+};
+
+/*
+ * Direction from devices, as ipsecfw.rules(5) defines it: arrived on an external interface,
+ * or (locally sent) leaving by an internal one, is "in"; arrived on an internal interface, or
+ * leaving by an external one, is "out"; anything else (both external, unknown devices) is
+ * neither. 0 means no device. Any thread.
+ */
+enum ruleset_dir engine_ifmap_dir(const struct engine_ifmap *m, uint32_t indev, uint32_t outdev);
+
+/*
+ * Log packets that match a `log` rule into ring (owned by the caller, outliving e): each
+ * record carries a copy of the decoded view (its data pointer cleared) for the writer to
+ * format. queue tags the records. NULL turns logging off. Before the thread runs.
+ */
+void engine_set_log(struct engine *e, struct log_ring *ring, uint16_t queue);
 
 /* The engine's counter block (single writer: its thread; others only read). */
 const struct counters_thread *engine_stats(const struct engine *e);

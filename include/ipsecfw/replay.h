@@ -3,10 +3,12 @@
 #define IPSECFW_REPLAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "ipsecfw/util.h"
 
+struct engine_verdict;
 struct ruleset;
 
 /*
@@ -28,5 +30,12 @@ struct replay_opts {
  * engine's block; rs's counters are left as they were counted.
  */
 int replay_run(const struct replay_opts *o, struct diag_list *dl) MUST_CHECK;
+
+/*
+ * One-line description of a judged packet, as replay prints it: "198.51.100.10 > 192.0.2.10
+ * ah spi 0x00001000 seq 1 | tcp 40000 > 22 [S]", or the outer addresses and protocol of a
+ * packet the decoder rejected. Also the daemon's log formatter. Any thread; no allocation.
+ */
+void replay_describe(char *buf, size_t size, const struct engine_verdict *v);
 
 #endif

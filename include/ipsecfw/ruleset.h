@@ -81,7 +81,23 @@ bool ruleset_has_int_set(const struct ruleset *rs);
  */
 struct counters_pkt *ruleset_counters(const struct ruleset *rs, unsigned thread);
 
-/* Sum all threads' rows into out[0..n] (n = ruleset_rule_count). Any thread. */
+/*
+ * Sum all threads' rows, and what reloads carried over, into out[0..n]
+ * (n = ruleset_rule_count). Any thread.
+ */
 void ruleset_counters_sum(const struct ruleset *rs, struct counters_pkt *out);
+
+/* Declared interfaces: count, and name i with whether it is external (else internal). */
+size_t ruleset_iface_count(const struct ruleset *rs);
+const char *ruleset_iface(const struct ruleset *rs, size_t i, bool *external);
+
+/*
+ * Carry counters over a reload: every rule of `to` whose identity (normalized text plus the
+ * definitions of the sets it names) equals a rule of `from` starts from that rule's totals,
+ * wherever it moved; duplicates pair in order; the policy carries to the policy when its
+ * verdict is unchanged. `from` must no longer be counted into. Returns the rules carried.
+ * Control thread, before or after `to` is published (it writes only the carry row).
+ */
+size_t ruleset_carry_counters(struct ruleset *to, const struct ruleset *from);
 
 #endif

@@ -167,6 +167,25 @@ START_TEST(test_rule_counters)
 }
 END_TEST
 
+START_TEST(test_ifmap_dir)
+{
+	/* eth0 (2) and eth1 (3) external, lan0 (5) internal; 9 is undeclared. */
+	struct engine_ifmap m = { .n = 3, .ifindex = { 2, 3, 5 }, .external = { true, true } };
+
+	ck_assert_int_eq(engine_ifmap_dir(&m, 2, 5), RULESET_DIR_IN);	/* forwarded in */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 5, 3), RULESET_DIR_OUT);	/* forwarded out */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 2, 0), RULESET_DIR_IN);	/* local input */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 5, 0), RULESET_DIR_OUT);	/* from the LAN to us */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 0, 3), RULESET_DIR_OUT);	/* local output out */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 0, 5), RULESET_DIR_IN);	/* local output to LAN */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 2, 3), RULESET_DIR_NONE);	/* external to external */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 5, 5), RULESET_DIR_NONE);	/* internal to internal */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 9, 9), RULESET_DIR_NONE);	/* undeclared devices */
+	ck_assert_int_eq(engine_ifmap_dir(&m, 9, 5), RULESET_DIR_IN);
+	ck_assert_int_eq(engine_ifmap_dir(&m, 0, 0), RULESET_DIR_NONE);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -175,6 +194,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_demo_seed);
 	tcase_add_test(tc, test_demo_ah_inner);
 	tcase_add_test(tc, test_rule_counters);
+	tcase_add_test(tc, test_ifmap_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -294,6 +294,57 @@ START_TEST(test_direction_without_int)
 }
 END_TEST
 
+START_TEST(test_carry_over_reload)
+{
+	struct ruleset *old = load("old", SETS "pass proto udp\npass proto tcp\n"
+					    "pass proto tcp\nblock from $int\n");
+	struct ruleset *nw = load("new", SETS "pass proto icmp\npass proto tcp\n"
+					   "pass proto udp\nblock from $int\n");
+	struct ruleset *set_changed = load("set changed",
+					   "set int = { 192.0.2.0/25 }\nblock from $int\n");
+	struct counters_pkt sum[5];
+
+	counters_add(&ruleset_counters(old, 0)[1].packets, 10);	/* udp */
+	counters_add(&ruleset_counters(old, 1)[2].packets, 20);	/* first tcp */
+	counters_add(&ruleset_counters(old, 0)[3].packets, 30);	/* second tcp (shadowed) */
+	counters_add(&ruleset_counters(old, 1)[4].packets, 40);	/* block from $int */
+	counters_add(&ruleset_counters(old, 0)[0].packets, 5);	/* policy */
+	/* udp moved (1 -> 3), the first tcp pairs with the first, $int unchanged; 3 carried. */
+	ck_assert_uint_eq(ruleset_carry_counters(nw, old), 3);
+	ruleset_counters_sum(nw, sum);
+	ck_assert_uint_eq(sum[0].packets, 5);
+	ck_assert_uint_eq(sum[1].packets, 0);
+	ck_assert_uint_eq(sum[2].packets, 20);
+	ck_assert_uint_eq(sum[3].packets, 10);
+	ck_assert_uint_eq(sum[4].packets, 40);
+	/* Counting goes on on top of what was carried. */
+	counters_add(&ruleset_counters(nw, 1)[3].packets, 1);
+	ruleset_counters_sum(nw, sum);
+	ck_assert_uint_eq(sum[3].packets, 11);
+	/* Same text, but the set behind $int changed: the rule counts from zero. */
+	ck_assert_uint_eq(ruleset_carry_counters(set_changed, old), 0);
+	ruleset_free(set_changed);
+	ruleset_free(nw);
+	ruleset_free(old);
+}
+END_TEST
+
+START_TEST(test_interfaces)
+{
+	struct ruleset *rs = load("ifaces", "interface external = { eth0, eth1 }\n"
+					    "interface internal = { lan0 }\npass proto udp\n");
+	bool ext;
+
+	ck_assert(ruleset_has_interfaces(rs));
+	ck_assert_uint_eq(ruleset_iface_count(rs), 3);
+	ck_assert_str_eq(ruleset_iface(rs, 0, &ext), "eth0");
+	ck_assert(ext);
+	ck_assert_str_eq(ruleset_iface(rs, 2, &ext), "lan0");
+	ck_assert(!ext);
+	ruleset_free(rs);
+}
+END_TEST
+
 Suite *ruleset_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -302,6 +353,8 @@ Suite *ruleset_suite(void)
 	tcase_add_loop_test(tc, test_classify, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_counters_per_thread);
 	tcase_add_test(tc, test_direction_without_int);
+	tcase_add_test(tc, test_carry_over_reload);
+	tcase_add_test(tc, test_interfaces);
 	suite_add_tcase(s, tc);
 	return s;
 }
