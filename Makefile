@@ -9,7 +9,7 @@ PYTHON  ?= /usr/bin/python3
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
-PKGS      := libpcre2-8 libcrypto libpcap liburcu libnetfilter_queue libmnl
+PKGS      := libpcre2-8 libcrypto libpcap liburcu libnetfilter_queue libmnl libcap-ng
 TEST_PKGS := check
 
 # Run the bootstrap when pkg-config cannot find a library (see `make deps`).
@@ -34,7 +34,7 @@ LDLIBS_ALL   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-PROGS    := $(notdir $(basename $(wildcard src/ipsecfw.c)))
+PROGS    := $(notdir $(basename $(wildcard src/ipsecfw.c src/ipsecfwd.c)))
 LIB_SRC  := $(filter-out $(addprefix src/,$(addsuffix .c,$(PROGS) ipsecfwd)),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libipsecfw.a
@@ -171,9 +171,10 @@ $(BUILD)/bench/nfq_acceptall: bench/nfq_acceptall.c | $(BUILD)/bench
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(addprefix $(BUILD)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/ipsecfw $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/ipsecfwd $(DESTDIR)$(PREFIX)/sbin/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 

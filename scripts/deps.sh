@@ -2,8 +2,8 @@
 # Install the Debian packages that ipsecfw's build and tests need (root), or print the
 # exact apt-get line to run (not root). Called by make when pkg-config misses a library.
 PKGS="build-essential pkg-config libnetfilter-queue-dev libmnl-dev libpcre2-dev libssl-dev
-libpcap-dev liburcu-dev check mandoc clang libclang-rt-14-dev python3-scapy tcpdump
-iptables iproute2"
+libpcap-dev liburcu-dev libcap-ng-dev check mandoc clang libclang-rt-14-dev python3-scapy tcpdump
+iptables iproute2 iperf3 netcat-openbsd socat"
 PKGS=$(echo $PKGS)
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ipsecfw: run as root:  apt-get install -y $PKGS" >&2

@@ -5,28 +5,35 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "ipsecfw/ctl.h"
 #include "ipsecfw/replay.h"
 #include "ipsecfw/rules.h"
 #include "ipsecfw/ruleset.h"
 #include "ipsecfw/util.h"
 
-#define IPSECFW_VERSION "0.1.0"
-
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static bool json;
+static const char *sock_path = CTL_DEFAULT_SOCKET;
 
 static void usage(FILE *o)
 {
 	fprintf(o,
 		"usage: ipsecfw [-j] check RULES [-v]\n"
 		"       ipsecfw [-j] replay PCAP -r RULES [-v]\n"
-		"       ipsecfw version\n");
+		"       ipsecfw [-j] [-s SOCKET] counters [--watch SEC [--count N]]\n"
+		"       ipsecfw [-j] [-s SOCKET] stats\n"
+		"       ipsecfw [-j] [-s SOCKET] reload [RULES]\n"
+		"       ipsecfw [-j] [-s SOCKET] version\n");
 }
 
 static void print_diags(const struct diag_list *dl)
@@ -202,15 +209,288 @@ bad:
 	return EXIT_USAGE;
 }
 
+/* ---- commands that talk to the daemon ---- */
+
+static void print_diag0(const struct diag_list *dl)
+{
+	char buf[512];
+
+	if (!dl->n)
+		return;
+	diag_format(&dl->d[0], buf, sizeof(buf));
+	fprintf(stderr, "ipsecfw: %s\n", buf);
+}
+
+/*
+ * One request: connect, send, read the reply. Returns the reply (ok or not) or NULL after
+ * printing why there is none. *raw gets the reply line.
+ */
+static struct ctl_json *call(int *fd, const char *req, char **raw)
+{
+	struct diag_list dl = { 0 };
+	struct ctl_json *r;
+
+	if (*fd < 0) {
+		*fd = ctl_client_connect(sock_path, &dl);
+		if (*fd < 0) {
+			print_diag0(&dl);
+			return NULL;
+		}
+	}
+	r = ctl_client_call(*fd, req, raw, &dl);
+	if (!r)
+		print_diag0(&dl);
+	return r;
+}
+
+/* The reply's error, printed; true when the reply was an error. */
+static bool reply_failed(const struct ctl_json *r)
+{
+	const struct ctl_json *ok = ctl_json_get(r, "ok");
+
+	if (ok && ok->type == CTL_JSON_BOOL && ok->b)
+		return false;
+	fprintf(stderr, "ipsecfw: ipsecfwd: %s\n",
+		ctl_json_str(ctl_json_get(r, "error")) ?: "request refused");
+	return true;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_int(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return *s && !*end && !errno && *out >= lo && *out <= hi;
+}
+
+static int cmd_counters(int argc, char **argv)
+{
+	struct ctl_json *r, *prev = NULL;
+	double watch = 0, count = 0, t, tprev = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	int fd = -1, ret = 0;
+	unsigned long rounds = 0;
+	char *raw = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
+			if (!parse_num(argv[++i], 0.1, 86400, &watch)) {
+				fprintf(stderr, "ipsecfw: --watch %s: expected seconds between 0.1 "
+					"and 86400\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			if (!parse_num(argv[++i], 1, 1e9, &count)) {
+				fprintf(stderr, "ipsecfw: --count %s: expected a positive number\n",
+					argv[i]);
+				return EXIT_USAGE;
+			}
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (watch) {
+		struct sigaction sa = { .sa_handler = on_int };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	for (;;) {
+		r = call(&fd, "{\"cmd\":\"counters\"}", &raw);
+		t = now_s();
+		if (!r) {
+			ret = interrupted ? 0 : EXIT_RUNTIME;
+			break;
+		}
+		if (reply_failed(r)) {
+			ctl_json_free(r);
+			free(raw);
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		if (json) {
+			printf("%s\n", raw);
+		} else {
+			if (watch && tty)
+				fputs("\033[H\033[2J", stdout);	/* redraw in place, as watch(1) */
+			else if (rounds)
+				fputc('\n', stdout);
+			ctl_print_counters(stdout, r, prev, prev ? t - tprev : 0);
+		}
+		free(raw);
+		raw = NULL;
+		ctl_json_free(prev);
+		prev = r;
+		tprev = t;
+		rounds++;
+		if ((ret = finish_output()) != 0 || !watch || (count && rounds >= count))
+			break;
+		for (double end = now_s() + watch; !interrupted && now_s() < end;)
+			usleep(20000);
+		if (interrupted)
+			break;
+	}
+	ctl_json_free(prev);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct ctl_json *r;
+	char *raw = NULL;
+	int fd = -1, ret;
+
+	(void)argv;
+	if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	r = call(&fd, "{\"cmd\":\"stats\"}", &raw);
+	if (fd >= 0)
+		close(fd);
+	if (!r)
+		return EXIT_RUNTIME;
+	if (reply_failed(r)) {
+		ret = EXIT_RUNTIME;
+	} else {
+		if (json)
+			printf("%s\n", raw);
+		else
+			ctl_print_stats(stdout, r);
+		ret = finish_output();
+	}
+	ctl_json_free(r);
+	free(raw);
+	return ret;
+}
+
+static int cmd_reload(int argc, char **argv)
+{
+	char *abs = NULL, *req = NULL, *raw = NULL;
+	const char *err;
+	struct ctl_json *r;
+	size_t len = 0;
+	int fd = -1, ret;
+	FILE *f;
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	f = open_memstream(&req, &len);
+	if (!f)
+		return EXIT_RUNTIME;
+	fputs("{\"cmd\":\"reload\"", f);
+	if (argc == 2) {
+		/* The daemon has its own working directory: send an absolute path. */
+		abs = realpath(argv[1], NULL);
+		if (!abs) {
+			fprintf(stderr, "ipsecfw: %s: %s\n", argv[1], strerror(errno));
+			fclose(f);
+			free(req);
+			return EXIT_USAGE;
+		}
+		fputs(",\"file\":", f);
+		json_write_str(f, abs);
+	}
+	fputc('}', f);
+	if (fclose(f) != 0)
+		return EXIT_RUNTIME;
+	r = call(&fd, req, &raw);
+	free(req);
+	free(abs);
+	if (fd >= 0)
+		close(fd);
+	if (!r)
+		return EXIT_RUNTIME;
+	if (reply_failed(r)) {
+		err = ctl_json_str(ctl_json_get(r, "error"));
+		/* A refused file is a configuration error; anything else a runtime one. */
+		ret = err && !strncmp(err, "reload refused", 14) ? EXIT_USAGE : EXIT_RUNTIME;
+	} else {
+		if (json)
+			printf("%s\n", raw);
+		else
+			printf("reloaded %s: %llu rules, %llu kept their counters\n",
+			       ctl_json_str(ctl_json_get(r, "file")) ?: "?",
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "rules")),
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "carried")));
+		ret = finish_output();
+	}
+	ctl_json_free(r);
+	free(raw);
+	return ret;
+}
+
+/* The CLI's version, and the daemon's when one answers (its absence is not an error). */
+static int cmd_version(void)
+{
+	struct diag_list dl = { 0 };
+	struct ctl_json *r = NULL;
+	int fd = ctl_client_connect(sock_path, &dl);
+
+	if (fd >= 0) {
+		r = ctl_client_call(fd, "{\"cmd\":\"version\"}", NULL, &dl);
+		close(fd);
+	}
+	if (json) {
+		printf("{\"version\":\"%s\",\"daemon\":", IPSECFW_VERSION);
+		if (r && ctl_json_str(ctl_json_get(r, "version"))) {
+			printf("{\"version\":");
+			json_write_str(stdout, ctl_json_str(ctl_json_get(r, "version")));
+			printf(",\"pid\":%llu,\"uptime\":%llu}}\n",
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "pid")),
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "uptime")));
+		} else {
+			printf("null}\n");
+		}
+	} else {
+		printf("ipsecfw %s\n", IPSECFW_VERSION);
+		if (r && ctl_json_str(ctl_json_get(r, "version")))
+			printf("ipsecfwd %s (pid %llu, up %llus)\n",
+			       ctl_json_str(ctl_json_get(r, "version")),
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "pid")),
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "uptime")));
+		else
+			printf("ipsecfwd: not running on %s\n", sock_path);
+	}
+	ctl_json_free(r);
+	return finish_output();
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
 	int c;
 
-	while ((c = getopt(argc, argv, "+jh")) != -1) {
+	while ((c = getopt(argc, argv, "+js:h")) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			sock_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -229,10 +509,14 @@ int main(int argc, char **argv)
 		return cmd_check(argc - optind, argv + optind);
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - optind, argv + optind);
-	if (!strcmp(cmd, "version")) {
-		printf(json ? "{\"version\":\"%s\"}\n" : "ipsecfw %s\n", IPSECFW_VERSION);
-		return 0;
-	}
+	if (!strcmp(cmd, "counters"))
+		return cmd_counters(argc - optind, argv + optind);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(argc - optind, argv + optind);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(argc - optind, argv + optind);
+	if (!strcmp(cmd, "version"))
+		return cmd_version();
 	fprintf(stderr, "ipsecfw: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

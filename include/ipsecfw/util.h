@@ -11,6 +11,8 @@
 #define CACHELINE 64
 
 /* Byte loads from packet memory: no alignment is assumed (NFQUEUE payloads have none). */
+#define IPSECFW_VERSION "0.2.0"
+
 static inline uint16_t load_be16(const uint8_t *p)
 {
 	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
