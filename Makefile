@@ -137,7 +137,7 @@ guard: $(BUILD)/nomalloc
 # Network tests (root, own namespaces; see tests/net/lib.sh): `make net`.
 .PHONY: net
 net: all
-	tests/net/run.sh
+	IPSECFWD=$(abspath $(BUILD))/ipsecfwd IPSECFW=$(abspath $(BUILD))/ipsecfw tests/net/run.sh
 
 # Groups whose scripts or programs do not exist yet are left out (early history).
 CHECK_GROUPS := unit $(if $(PROGS),$(if $(wildcard tests/rules/run.sh),golden) \
