@@ -44,7 +44,7 @@ UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 HDR_OBJ  := $(HEADERS:include/ipsecfw/%.h=$(BUILD)/hdr/%.o)
 MANPAGES := $(wildcard man/*.[0-9])
 
-.PHONY: all deps demo check unit asan fuzz fuzz-corpus bench install clean headers golden manlint \
+.PHONY: all deps demo demo-live check unit asan fuzz fuzz-corpus bench install clean headers golden manlint \
 	replay guard
 
 all: $(addprefix $(BUILD)/,$(PROGS))
@@ -169,6 +169,10 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(LIB) $(HEADERS)
 $(BUILD)/bench/nfq_acceptall: bench/nfq_acceptall.c | $(BUILD)/bench
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
+
+# The seed table live, in network namespaces of its own (root): see scripts/demo-live.sh.
+demo-live: all
+	scripts/demo-live.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
