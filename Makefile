@@ -144,15 +144,27 @@ CHECK_GROUPS := unit $(if $(PROGS),$(if $(wildcard tests/rules/run.sh),golden) \
 	$(if $(wildcard tests/man/run.sh),manlint) $(if $(wildcard tests/replay/run.sh),replay)) \
 	$(if $(wildcard tests/guard/nomalloc.c),guard) $(if $(FUZZ_TARGETS),fuzz-corpus)
 
+ASAN_MAKE := $(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
+	SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer'
+
+# As root (CI), the network tests run too, against the ASan/UBSan build of the daemon and
+# CLI, so that real traffic through NFQUEUE is judged under the sanitizers.
+NET_GROUP := $(if $(wildcard tests/net/run.sh),$(if $(filter 0,$(shell id -u)),net-asan))
+
 check: all headers
 	@for g in $(CHECK_GROUPS); do $(MAKE) --no-print-directory $$g || exit 1; done
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
-		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' unit
-	@echo "check: $(words $(CHECK_GROUPS) asan headers) passed, 0 failed"
+	@$(ASAN_MAKE) unit
+	@if [ -n "$(NET_GROUP)" ]; then $(MAKE) --no-print-directory net-asan || exit 1; \
+	else echo "net: skipped (the network tests need root)"; fi
+	@echo "check: $(words $(CHECK_GROUPS) asan headers $(NET_GROUP)) passed, 0 failed"
 
 asan:
-	$(MAKE) BUILD=build-asan OPT='-O1 -g' \
-		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' unit
+	$(ASAN_MAKE) unit
+
+.PHONY: net-asan
+net-asan:
+	@$(ASAN_MAKE) all
+	IPSECFWD=$(abspath build-asan)/ipsecfwd IPSECFW=$(abspath build-asan)/ipsecfw tests/net/run.sh
 
 demo: all
 	$(BUILD)/ipsecfw replay tests/data/demo.pcap -r rules/seed-table.rules

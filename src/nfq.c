@@ -31,7 +31,7 @@
 #include "ipsecfw/counters.h"
 
 #define BURST		32			/* packets per receive call at most */
-#define SLOT_SIZE	(0xffff + 4096)		/* a whole packet plus its netlink attributes */
+#define SLOT_SIZE	(68 * 1024)		/* a whole packet plus its attributes; 8-aligned */
 #define COPY_RANGE	0xffff
 #define VBUF_SIZE	(BURST * 64)		/* verdict messages of one burst, ~40 bytes each */
 #define DEFAULT_RCVBUF	(8 << 20)
