@@ -98,6 +98,18 @@ else
 fi
 check "the first daemon still answers on its socket" answers
 
+# counters --watch: one JSON line per round with -j; rates from the second text round on.
+ctl -j counters --watch 0.2 --count 3 >"$T/watch.json" 2>&1
+rc=$?
+check_eq "counters -j --watch 0.2 --count 3: exit status" 0 "$rc"
+check_eq "counters -j --watch 0.2 --count 3: JSON lines" 3 "$(grep -c '^{"ok":true' "$T/watch.json")"
+ctl counters --watch 0.2 --count 2 >"$T/watch.txt" 2>&1
+check "counters --watch: the first round has no rate column" \
+	sh -c "head -n 2 '$T/watch.txt' | grep -q 'packets' && ! head -n 2 '$T/watch.txt' | grep -q 'pkts/s'"
+check "counters --watch: the second round shows packets per second" grep -q 'pkts/s' "$T/watch.txt"
+ctl counters --watch 0 >"$T/watch.bad" 2>&1
+check_eq "counters --watch 0: usage error" 2 "$?"
+
 # The CLI without a daemon: no socket file, and a stale socket file nobody listens on.
 "$IPSECFW" -s "$T/none.sock" counters >"$T/none.out" 2>&1
 rc=$?
