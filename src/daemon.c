@@ -517,6 +517,7 @@ static void drain_logs(struct daemon *d)
 	for (unsigned i = 0; i < d->nq; i++)
 		if (d->pt[i].ring)
 			log_ring_drain(d->pt[i].ring, write_record, d);
+	log_tick(&d->lw);
 }
 
 /* ---- setup ---- */

@@ -94,22 +94,28 @@ static void emit(const struct log_writer *w, int prio, const char *line)
 	}
 }
 
-void log_write(struct log_writer *w, int prio, const char *line)
+/* Start a new one-second window when the clock moved on, reporting what was suppressed. */
+static void roll(struct log_writer *w)
 {
 	struct timespec ts;
 	char buf[96];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((uint64_t)ts.tv_sec != w->window) {
-		if (w->suppressed) {
-			snprintf(buf, sizeof(buf), "%llu log lines suppressed (rate limit %u/s)",
-				 (unsigned long long)w->suppressed, w->rate);
-			emit(w, LOG_NOTICE, buf);
-		}
-		w->window = (uint64_t)ts.tv_sec;
-		w->in_window = 0;
-		w->suppressed = 0;
+	if ((uint64_t)ts.tv_sec == w->window)
+		return;
+	if (w->suppressed) {
+		snprintf(buf, sizeof(buf), "%llu log lines suppressed (rate limit %u/s)",
+			 (unsigned long long)w->suppressed, w->rate);
+		emit(w, LOG_NOTICE, buf);
 	}
+	w->window = (uint64_t)ts.tv_sec;
+	w->in_window = 0;
+	w->suppressed = 0;
+}
+
+void log_write(struct log_writer *w, int prio, const char *line)
+{
+	roll(w);
 	if (w->rate && w->in_window >= w->rate) {
 		w->suppressed++;
 		w->suppressed_total++;
@@ -118,6 +124,11 @@ void log_write(struct log_writer *w, int prio, const char *line)
 	w->in_window++;
 	w->written++;
 	emit(w, prio, line);
+}
+
+void log_tick(struct log_writer *w)
+{
+	roll(w);
 }
 
 void log_msg(const struct log_writer *w, int prio, const char *fmt, ...)

@@ -66,6 +66,10 @@ struct log_writer {
 /* Write one line (without newline) at syslog priority prio, honouring the rate limit. */
 void log_write(struct log_writer *w, int prio, const char *line);
 
+/* Call now and then (the daemon: every tick): reports suppressed lines once their second is
+ * over, even when no further line comes. */
+void log_tick(struct log_writer *w);
+
 /* Daemon messages (not rate-limited): printf-style, to syslog and stderr as the writer says. */
 void log_msg(const struct log_writer *w, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
