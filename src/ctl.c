@@ -405,7 +405,8 @@ uint64_t ctl_json_u64(const struct ctl_json *v)
 
 /* ---- server ---- */
 
-#define IDLE_TIMEOUT 600	/* seconds a connection may sit without a request */
+#define IDLE_TIMEOUT 600	/* seconds a connection may sit without a request, or with a
+				 * reply its client does not read */
 
 struct client {
 	int fd;
@@ -423,6 +424,7 @@ struct ctl_server {
 	char *path;
 	struct client c[CTL_CLIENTS_MAX];
 	struct ctl_server_stats stats;
+	time_t accept_paused_until;
 };
 
 struct ctl_server *ctl_server_open(const char *path, struct diag_list *dl)
@@ -524,7 +526,9 @@ int ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds)
 {
 	int n = 0;
 
-	fds[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+	/* fds[0] is always the listener; while accepting is paused it asks for nothing. */
+	fds[n++] = (struct pollfd){ .fd = s->fd,
+				    .events = time(NULL) < s->accept_paused_until ? 0 : POLLIN };
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct client *c = &s->c[i];
 
@@ -625,26 +629,31 @@ out:
 	ctl_json_free(req);
 }
 
-/* Answer the first complete line in the input buffer, if any. */
+/*
+ * Answer the next complete request line in the input buffer, skipping blank lines, until a
+ * reply is pending (one reply in flight per client: backpressure).
+ */
 static void client_process(struct ctl_server *s, struct client *c, ctl_handler_fn handler,
 			   void *arg)
 {
-	char *nl = memchr(c->in, '\n', c->in_len);
-	size_t used;
+	while (!c->out && !c->closing) {
+		char *nl = memchr(c->in, '\n', c->in_len);
+		size_t used;
 
-	if (!nl) {
-		if (c->in_len == CTL_REQ_MAX) {
-			s->stats.overflows++;
-			reply_error(c, "request too long (limit 65536 bytes per line)");
-			c->closing = true;
+		if (!nl) {
+			if (c->in_len == CTL_REQ_MAX) {
+				s->stats.overflows++;
+				reply_error(c, "request too long (limit 65536 bytes per line)");
+				c->closing = true;
+			}
+			return;
 		}
-		return;
+		used = (size_t)(nl - c->in) + 1;
+		if (used > 1 && !(used == 2 && c->in[0] == '\r'))
+			handle_line(s, c, c->in, used - 1, handler, arg);
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
 	}
-	used = (size_t)(nl - c->in) + 1;
-	if (used > 1 && !(used == 2 && c->in[0] == '\r'))
-		handle_line(s, c, c->in, used - 1, handler, arg);
-	memmove(c->in, c->in + used, c->in_len - used);
-	c->in_len -= used;
 }
 
 static void client_read(struct ctl_server *s, struct client *c, ctl_handler_fn handler,
@@ -674,6 +683,7 @@ static void client_write(struct ctl_server *s, struct client *c, ctl_handler_fn 
 		return;
 	}
 	c->out_off += (size_t)n;
+	c->last = time(NULL);
 	if (c->out_off < c->out_len)
 		return;
 	free(c->out);
@@ -690,8 +700,13 @@ static void accept_one(struct ctl_server *s)
 	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct client *c = NULL;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors: the listener stays readable; stop polling it for a second
+		 * rather than spin. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			s->accept_paused_until = time(NULL) + 1;
 		return;
+	}
 	s->stats.accepted++;
 	for (int i = 0; i < CTL_CLIENTS_MAX && !c; i++)
 		if (s->c[i].fd < 0)
@@ -715,10 +730,13 @@ void ctl_server_service(struct ctl_server *s, const struct pollfd *fds, int n,
 	for (int k = 1; k < n; k++) {
 		struct client *c = NULL;
 
+		if (!fds[k].revents)
+			continue;
+
 		for (int i = 0; i < CTL_CLIENTS_MAX; i++)
 			if (s->c[i].fd == fds[k].fd)
 				c = &s->c[i];
-		if (!c || !fds[k].revents)
+		if (!c)
 			continue;
 		if (fds[k].revents & POLLOUT && c->out)
 			client_write(s, c, handler, arg);
@@ -727,10 +745,11 @@ void ctl_server_service(struct ctl_server *s, const struct pollfd *fds, int n,
 		else if (fds[k].revents & (POLLHUP | POLLERR))
 			client_drop(c);
 	}
+	/* Idle readers, and writers whose client stopped reading, lose their slot. */
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (s->c[i].fd >= 0 && !s->c[i].out && now - s->c[i].last > IDLE_TIMEOUT)
+		if (s->c[i].fd >= 0 && now - s->c[i].last > IDLE_TIMEOUT)
 			client_drop(&s->c[i]);
-	if (fds[0].revents & POLLIN)
+	if (n > 0 && fds[0].revents & POLLIN)
 		for (int k = 0; k < 8; k++)	/* a few per round: no client starves the rest */
 			accept_one(s);
 }
@@ -949,11 +968,12 @@ void ctl_print_stats(FILE *o, const struct ctl_json *r)
 		fputs("  decoder rejects: ", o);
 		print_reasons(o, ctl_json_get(q, "reasons"));
 		fprintf(o, "\n  netlink: %llu bursts, %llu verdict sends (%llu batch + %llu single "
-			"verdicts), %llu send errors, %llu ENOBUFS overruns, %llu without payload, "
-			"%llu malformed\n",
+			"verdicts), %llu send errors, %llu verdicts refused, %llu ENOBUFS overruns, "
+			"%llu unjudgeable, %llu malformed\n",
 			(unsigned long long)u(q, "bursts"), (unsigned long long)u(q, "sends"),
 			(unsigned long long)u(q, "batches"), (unsigned long long)u(q, "singles"),
-			(unsigned long long)u(q, "send_errors"), (unsigned long long)u(q, "enobufs"),
+			(unsigned long long)u(q, "send_errors"), (unsigned long long)u(q, "verdict_errors"),
+			(unsigned long long)u(q, "enobufs"),
 			(unsigned long long)u(q, "unjudgeable"), (unsigned long long)u(q, "malformed"));
 		if (k && k->type == CTL_JSON_OBJ)
 			fprintf(o, "  kernel: %llu queued since bind, %llu waiting, dropped %llu "

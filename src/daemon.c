@@ -51,6 +51,8 @@
 #define DRAIN_MAX	4096	/* bursts answered without blocking when stopping */
 #define TICK_MS		100
 
+_Static_assert(ENGINE_IFMAP_MAX >= RULES_IFACES_MAX, "every declared interface has a slot");
+
 /* What packet threads read: published with engine_swap, immutable afterwards. */
 struct live {
 	struct ruleset *rs;
@@ -403,10 +405,12 @@ static int cmd_stats(struct daemon *d, FILE *f)
 		json_reasons(f, &t);
 		fprintf(f, ",\"bursts\":%" PRIu64 ",\"enobufs\":%" PRIu64 ",\"batches\":%" PRIu64
 			",\"singles\":%" PRIu64 ",\"sends\":%" PRIu64 ",\"send_errors\":%" PRIu64
+			",\"verdict_errors\":%" PRIu64
 			",\"unjudgeable\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"log_dropped\":%" PRIu64,
 			counters_read(&q->bursts), counters_read(&q->enobufs),
 			counters_read(&q->batches), counters_read(&q->singles),
 			counters_read(&q->sends), counters_read(&q->send_errors),
+			counters_read(&q->verdict_errors),
 			counters_read(&q->unjudgeable), counters_read(&q->malformed),
 			log_ring_dropped(d->pt[i].ring));
 		if (nfqio_kernel_stats(qn, &k) == 0)
@@ -630,8 +634,10 @@ static int control_loop(struct daemon *d)
 				return 1;
 			}
 		}
-		if (r <= 0)
+		if (r <= 0) {
+			ctl_server_service(d->ctl, fds, n, handle, d);	/* idle sweep */
 			continue;
+		}
 		if (fds[k_sig].revents & POLLIN &&
 		    read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {

@@ -211,11 +211,13 @@ bad:
 
 /* ---- commands that talk to the daemon ---- */
 
+static bool quiet;	/* a failure about to be retried: say nothing yet */
+
 static void print_diag0(const struct diag_list *dl)
 {
 	char buf[512];
 
-	if (!dl->n)
+	if (!dl->n || quiet)
 		return;
 	diag_format(&dl->d[0], buf, sizeof(buf));
 	fprintf(stderr, "ipsecfw: %s\n", buf);
@@ -315,7 +317,15 @@ static int cmd_counters(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	for (;;) {
+		quiet = fd >= 0;
 		r = call(&fd, "{\"cmd\":\"counters\"}", &raw);
+		quiet = false;
+		if (!r && fd >= 0 && !interrupted) {
+			/* The daemon may have dropped a long-idle connection: reconnect once. */
+			close(fd);
+			fd = -1;
+			r = call(&fd, "{\"cmd\":\"counters\"}", &raw);
+		}
 		t = now_s();
 		if (!r) {
 			ret = interrupted ? 0 : EXIT_RUNTIME;
@@ -399,8 +409,10 @@ static int cmd_reload(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	f = open_memstream(&req, &len);
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "ipsecfw: reload: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
+	}
 	fputs("{\"cmd\":\"reload\"", f);
 	if (argc == 2) {
 		/* The daemon has its own working directory: send an absolute path. */
@@ -415,8 +427,12 @@ static int cmd_reload(int argc, char **argv)
 		json_write_str(f, abs);
 	}
 	fputc('}', f);
-	if (fclose(f) != 0)
+	if (fclose(f) != 0) {
+		fprintf(stderr, "ipsecfw: reload: %s\n", strerror(errno));
+		free(req);
+		free(abs);
 		return EXIT_RUNTIME;
+	}
 	r = call(&fd, req, &raw);
 	free(req);
 	free(abs);

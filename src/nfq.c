@@ -58,23 +58,56 @@ struct nfqio_queue {
 	uint8_t vbuf[2 * VBUF_SIZE];	/* mnl batches may overrun their size by one message */
 };
 
-/* Send a config message and wait for the kernel's acknowledgement. */
-static int config_send(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_t size)
+static bool parse_packet(const struct nlmsghdr *nlh, struct nfqio_pkt *p);
+
+struct stray {
+	struct mnl_socket *nl;
+	uint16_t queue;
+	unsigned dropped;
+};
+
+/*
+ * A packet can be queued to us between the kernel switching the copy mode on and sending the
+ * acknowledgement we wait for. It must not be left pending (a later batch verdict would cover
+ * its id): answer it on the spot, fail-closed.
+ */
+static int stray_packet(const struct nlmsghdr *nlh, void *data)
 {
-	unsigned portid = mnl_socket_get_portid(nl);
+	char buf[256] __attribute__((aligned(4)));
+	struct stray *st = data;
+	struct nlmsghdr *v;
+	struct nfqio_pkt p;
+
+	if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET || !parse_packet(nlh, &p))
+		return MNL_CB_OK;
+	v = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, st->queue);
+	nfq_nlmsg_verdict_put(v, (int)p.id, NF_DROP);
+	if (mnl_socket_sendto(st->nl, v, v->nlmsg_len) >= 0)
+		st->dropped++;
+	return MNL_CB_OK;
+}
+
+/* Send a config message and wait for the kernel's acknowledgement. */
+static int config_send(struct nfqio_queue *q, struct nlmsghdr *nlh, char *buf, size_t size)
+{
+	struct stray st = { q->nl, q->queue, 0 };
+	unsigned portid = mnl_socket_get_portid(q->nl);
 	uint32_t seq = (uint32_t)time(NULL);
 	ssize_t n;
 	int ret;
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, size);
+		n = mnl_socket_recvfrom(q->nl, buf, size);
 		if (n < 0)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
+		/* Packets carry sequence number 0: let them through the sequence check. */
+		ret = mnl_cb_run(buf, (size_t)n, 0, portid, stray_packet, &st);
+		q->stats.unjudgeable += st.dropped;
+		st.dropped = 0;
 		if (ret <= MNL_CB_STOP)
 			return ret < 0 ? -1 : 0;
 	}
@@ -135,7 +168,7 @@ struct nfqio_queue *nfqio_open(const struct nfqio_opts *o, struct diag_list *dl)
 
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, o->queue);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
-	if (config_send(q->nl, nlh, buf, sizeof(buf)) < 0) {
+	if (config_send(q, nlh, buf, sizeof(buf)) < 0) {
 		struct nfqio_kstats k;
 		int err = errno;
 
@@ -157,7 +190,7 @@ struct nfqio_queue *nfqio_open(const struct nfqio_opts *o, struct diag_list *dl)
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN));
 	if (o->maxlen)
 		nfq_nlmsg_cfg_put_qmaxlen(nlh, o->maxlen);
-	if (config_send(q->nl, nlh, buf, sizeof(buf)) < 0) {
+	if (config_send(q, nlh, buf, sizeof(buf)) < 0) {
 		diag_add(dl, qname, 0, 0, "cannot configure copy mode and flags: %s",
 			 strerror(errno));
 		goto err_close;
@@ -306,9 +339,18 @@ int nfqio_run_burst(struct nfqio_queue *q, nfqio_judge_fn judge, void *arg, bool
 		int left = (int)q->msgs[i].msg_len;
 
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				/* Verdicts go out without NLM_F_ACK: an error message here is the
+				 * kernel refusing one (unknown id, lost capability). Count it. */
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
+					counters_add(&q->stats.verdict_errors, 1);
+				continue;
+			}
 			if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET ||
 			    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_QUEUE)
-				continue;	/* acks, errors: nothing to answer */
+				continue;	/* nothing to answer */
 			if (!parse_packet(nlh, &p)) {
 				counters_add(&q->stats.malformed, 1);
 				continue;

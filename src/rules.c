@@ -1324,6 +1324,10 @@ static int iface_item(struct parser *p, void *ctx, const char *what)
 		perr(p, t, "interface \"%s\" listed twice", name);
 		return 0;
 	}
+	if (p->f->ext_ifs.n + p->f->int_ifs.n >= RULES_IFACES_MAX) {
+		perr(p, t, "too many interfaces (at most %d in all)", RULES_IFACES_MAX);
+		return 0;
+	}
 	l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
 	memcpy(l->names[l->n++], name, sizeof(name));
 	return 0;

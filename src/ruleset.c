@@ -813,11 +813,16 @@ const char *ruleset_iface(const struct ruleset *rs, size_t i, bool *external)
 
 size_t ruleset_carry_counters(struct ruleset *to, const struct ruleset *from)
 {
-	struct counters_pkt *sum = xcalloc(from->n + 1, sizeof(*sum));
-	bool *taken = xcalloc(from->n + 1, sizeof(*taken));
+	struct counters_pkt *sum = calloc(from->n + 1, sizeof(*sum));
+	bool *taken = calloc(from->n + 1, sizeof(*taken));
 	struct counters_pkt *carry = &to->counters[to->nthreads * to->stride];
 	size_t carried = 0;
 
+	if (!sum || !taken) {	/* the daemon runs this: no abort; the counters start over */
+		free(sum);
+		free(taken);
+		return 0;
+	}
 	ruleset_counters_sum(from, sum);
 	/* Pair each new rule with the first old rule of the same key not yet paired. */
 	for (size_t i = 0; i <= to->n; i++)

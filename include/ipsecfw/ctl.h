@@ -89,7 +89,10 @@ void ctl_server_close(struct ctl_server *s);
 /* Fill fds (room for 1 + CTL_CLIENTS_MAX) with what to poll; returns the count. */
 int ctl_server_pollfds(struct ctl_server *s, struct pollfd *fds);
 
-/* After poll(): accept, read, answer, write; drop broken or idle connections. */
+/*
+ * After poll() (also after a timeout: call it every round so that idle connections are
+ * dropped): accept, read, answer, write; drop broken or idle connections.
+ */
 void ctl_server_service(struct ctl_server *s, const struct pollfd *fds, int n,
 			ctl_handler_fn handler, void *arg);
 

@@ -75,7 +75,7 @@ void *engine_swap(void **slot, void *p);
  * the queue's in/out devices. Built by the daemon on load and when links change, published
  * with engine_swap. Plain data, immutable once published.
  */
-#define ENGINE_IFMAP_MAX 64
+#define ENGINE_IFMAP_MAX 64	/* = RULES_IFACES_MAX: every declared interface fits */
 struct engine_ifmap {
 	unsigned n;
 	uint32_t ifindex[ENGINE_IFMAP_MAX];

@@ -51,13 +51,15 @@ struct nfqio_verdict {
 struct nfqio_stats {
 	uint64_t bursts;	/* receive calls that returned packets */
 	uint64_t packets;	/* packet messages received */
-	uint64_t unjudgeable;	/* messages without a payload: dropped, counted */
+	uint64_t unjudgeable;	/* messages without a payload, or queued while we were still
+				 * configuring the queue: dropped, counted */
 	uint64_t malformed;	/* netlink messages we could not parse (no verdict possible) */
 	uint64_t enobufs;	/* receive overruns reported by the kernel (ENOBUFS) */
 	uint64_t batches;	/* NFQNL_MSG_VERDICT_BATCH messages sent */
 	uint64_t singles;	/* NFQNL_MSG_VERDICT messages sent */
 	uint64_t sends;		/* sendto calls carrying verdicts */
 	uint64_t send_errors;	/* verdict sends that failed */
+	uint64_t verdict_errors;/* verdicts the kernel refused (error messages it sent back) */
 } __attribute__((aligned(CACHELINE)));
 
 /* The kernel's own view of a queue, from /proc/net/netfilter/nfnetlink_queue. */

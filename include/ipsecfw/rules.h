@@ -15,6 +15,7 @@
  */
 
 #define RULES_NAME_MAX 32	/* set and interface names, including the NUL */
+#define RULES_IFACES_MAX 64	/* interfaces declared in one file, external and internal */
 
 enum rules_verdict { RULES_PASS = 0, RULES_BLOCK = 1, RULES_VERDICT_MAX };
 enum rules_dir { RULES_DIR_ANY = 0, RULES_DIR_IN, RULES_DIR_OUT };

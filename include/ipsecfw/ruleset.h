@@ -95,7 +95,8 @@ const char *ruleset_iface(const struct ruleset *rs, size_t i, bool *external);
  * Carry counters over a reload: every rule of `to` whose identity (normalized text plus the
  * definitions of the sets it names) equals a rule of `from` starts from that rule's totals,
  * wherever it moved; duplicates pair in order; the policy carries to the policy when its
- * verdict is unchanged. `from` must no longer be counted into. Returns the rules carried.
+ * verdict is unchanged. `from` must no longer be counted into. Returns the rules carried
+ * (0 also when memory runs out: then nothing is carried).
  * Control thread, before or after `to` is published (it writes only the carry row).
  */
 size_t ruleset_carry_counters(struct ruleset *to, const struct ruleset *from);

@@ -223,6 +223,35 @@ START_TEST(test_socket_requests)
 	r = call(fd, "{\"cmd\":5}");
 	ck_assert(!ok(r));
 	ctl_json_free(r);
+	/* Blank lines (LF or CRLF) before a request are skipped, in the same write. */
+	{
+		static const char req[] = "\n\r\n{\"cmd\":\"empty\"}\n";
+		char buf[64];
+		ssize_t n;
+
+		ck_assert_int_eq(send(fd, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+		n = read(fd, buf, sizeof(buf) - 1);
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		ck_assert_str_eq(buf, "{\"ok\":true}\n");
+	}
+	/* Two requests in one write get two replies, in order. */
+	{
+		static const char req[] = "{\"cmd\":\"echo\",\"text\":\"1\"}\n"
+					  "{\"cmd\":\"echo\",\"text\":\"2\"}\n";
+		char buf[128];
+		size_t got = 0;
+
+		ck_assert_int_eq(send(fd, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+		while (got < 2 * strlen("{\"ok\":true,\"echo\":\"1\"}\n")) {
+			ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+
+			ck_assert_int_gt(n, 0);
+			got += (size_t)n;
+		}
+		buf[got] = 0;
+		ck_assert_str_eq(buf, "{\"ok\":true,\"echo\":\"1\"}\n{\"ok\":true,\"echo\":\"2\"}\n");
+	}
 	r = call(fd, "{\"cmd\":\"echo\",\"text\":\"still here\"}");
 	ck_assert_str_eq(ctl_json_str(ctl_json_get(r, "echo")), "still here");
 	ctl_json_free(r);

@@ -487,6 +487,8 @@ static const struct {
 	  "expected \"external\" or \"internal\", got \"outside\"" },
 	{ "interface twice", "interface external = a\ninterface external = b", 2, 1,
 	  "interface external declared twice (first at line 1)" },
+	{ "too many interfaces", "interface external = { e0 e1 e2 e3 e4 e5 e6 e7 e8 e9 e10 e11 e12 e13 e14 e15 e16 e17 e18 e19 e20 e21 e22 e23 e24 e25 e26 e27 e28 e29 e30 e31 e32 e33 e34 e35 e36 e37 e38 e39 }\ninterface internal = { i0 i1 i2 i3 i4 i5 i6 i7 i8 i9 i10 i11 i12 i13 i14 i15 i16 i17 i18 i19 i20 i21 i22 i23 i24 }", 2, 110,
+	  "too many interfaces (at most 64 in all)" },
 	{ "interface listed twice", "interface external = a\ninterface internal = { b a }", 2, 26,
 	  "interface \"a\" listed twice" },
 	{ "interface name", "interface external = eth0:1", 1, 22,
