@@ -9,7 +9,7 @@ PYTHON  ?= /usr/bin/python3
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
-PKGS      := libpcre2-8 libcrypto libpcap liburcu libnetfilter_queue libmnl libcap-ng
+PKGS      := libpcre2-8 libcrypto libpcap liburcu liburcu-cds libnetfilter_queue libmnl libcap-ng
 TEST_PKGS := check
 
 # Run the bootstrap when pkg-config cannot find a library (see `make deps`).
