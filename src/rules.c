@@ -219,6 +219,7 @@ enum kw {
 	KW_PASS, KW_BLOCK, KW_SET, KW_INTERFACE, KW_POLICY,
 	KW_IN, KW_OUT, KW_PROTO, KW_FROM, KW_TO, KW_PORT,
 	KW_FLAGS, KW_SPI, KW_INNER, KW_MARK, KW_LOG, KW_COMMENT,
+	KW_VERIFIED, KW_UNVERIFIED, KW_REPLAYED,
 	KW_MAX
 };
 
@@ -226,16 +227,17 @@ static const char *const kw_names[KW_MAX] = {
 	"pass", "block", "set", "interface", "policy",
 	"in", "out", "proto", "from", "to", "port",
 	"flags", "spi", "inner", "mark", "log", "comment",
+	"verified", "unverified", "replayed",
 };
 
 #define KB(k)		(1u << (k))
 #define KB_STMT		(KB(KW_PASS) | KB(KW_BLOCK) | KB(KW_SET) | KB(KW_INTERFACE) | KB(KW_POLICY))
 #define KB_OPTS		(KB(KW_FLAGS) | KB(KW_SPI) | KB(KW_INNER) | KB(KW_MARK) | KB(KW_LOG) | \
-			 KB(KW_COMMENT))
+			 KB(KW_COMMENT) | KB(KW_VERIFIED) | KB(KW_UNVERIFIED) | KB(KW_REPLAYED))
+#define KB_STATE	(KB(KW_VERIFIED) | KB(KW_UNVERIFIED) | KB(KW_REPLAYED))
 
 /* Words that later versions will give a meaning: refused, never ignored. */
-static const char *const reserved_words[] = { "verified", "unverified", "replayed", "ike",
-					      "payload" };
+static const char *const reserved_words[] = { "ike", "payload" };
 
 #define ADDR_EXPECT	"an address, \"any\", \"$set\" or \"{\""
 #define PORT_EXPECT	"a port number (0..65535), a range a:b or \"{\""
@@ -258,6 +260,8 @@ struct parser {
 	size_t rules_cap, sets_cap;
 	struct dirpos *dirs;	/* one per rule in f */
 	unsigned policy_line;
+	unsigned icv_policy_line;
+	unsigned replay_policy_line;
 	unsigned if_line[2];	/* external, internal */
 };
 
@@ -1129,6 +1133,14 @@ static int rule_option(struct parser *p, struct rules_rule *r, int k)
 	case KW_LOG:
 		r->log = true;
 		return 0;
+	case KW_VERIFIED:
+	case KW_UNVERIFIED:
+	case KW_REPLAYED:
+		if (r->proto != PROTO_AH)
+			perr(p, t, "%s needs proto ah", kw_names[k]);
+		r->auth = k == KW_VERIFIED ? RULES_AUTH_VERIFIED :
+			  k == KW_UNVERIFIED ? RULES_AUTH_UNVERIFIED : RULES_AUTH_REPLAYED;
+		return 0;
 	default:
 		return parse_comment(p, &r->comment);
 	}
@@ -1139,7 +1151,8 @@ static int rule_part(struct parser *p, struct rules_rule *r, struct rule_state *
 {
 	const struct tok *t = peek(p);
 	int k = keyword(p, t);
-	unsigned same = (k == KW_IN || k == KW_OUT) ? KB(KW_IN) | KB(KW_OUT) : k >= 0 ? KB(k) : 0;
+	unsigned same = (k == KW_IN || k == KW_OUT) ? KB(KW_IN) | KB(KW_OUT) :
+			(k >= 0 && (KB(k) & KB_STATE)) ? KB_STATE : k >= 0 ? KB(k) : 0;
 
 	if (k < KW_IN || k == KW_PORT) {
 		if (k == KW_PORT && (st->stage == ST_FROM_PORT || st->stage == ST_TO_PORT))
@@ -1151,8 +1164,12 @@ static int rule_part(struct parser *p, struct rules_rule *r, struct rule_state *
 		return -1;
 	}
 	if (st->seen & same) {
-		perr(p, t, same & KB(KW_IN) ? "direction given twice" : "\"%s\" given twice",
-		     kw_names[k]);
+		if (same & KB(KW_IN))
+			perr(p, t, "direction given twice");
+		else if (same == KB_STATE)
+			perr(p, t, "one of verified, unverified and replayed at most");
+		else
+			perr(p, t, "\"%s\" given twice", kw_names[k]);
 		return -1;
 	}
 	if (kw_stage(k) != ST_OPTS && st->stage >= kw_stage(k)) {
@@ -1222,9 +1239,11 @@ static int parse_rule(struct parser *p)
 
 /* ---- other statements ---- */
 
-static int parse_policy(struct parser *p)
+/* "policy" ("icv-failure" | "replay") ("pass" | "block"): what the IPsec stage drops. */
+static int parse_policy_knob(struct parser *p, const struct tok *kw, bool icv)
 {
-	const struct tok *kw = next(p), *t = peek(p);
+	const struct tok *t = peek(p);
+	unsigned *seen = icv ? &p->icv_policy_line : &p->replay_policy_line;
 	enum rules_verdict v;
 
 	if (tok_is(p, t, "pass"))
@@ -1233,6 +1252,36 @@ static int parse_policy(struct parser *p)
 		v = RULES_BLOCK;
 	else
 		return expected(p, t, "\"pass\" or \"block\"", KB(KW_PASS) | KB(KW_BLOCK));
+	next(p);
+	if (*seen) {
+		perr(p, kw, "policy %s given twice (first at line %u)",
+		     icv ? "icv-failure" : "replay", *seen);
+	} else {
+		*seen = kw->line;
+		if (icv)
+			p->f->icv_policy = v;
+		else
+			p->f->replay_policy = v;
+	}
+	return expect_eol(p);
+}
+
+static int parse_policy(struct parser *p)
+{
+	const struct tok *kw = next(p), *t = peek(p);
+	enum rules_verdict v;
+
+	if (tok_is(p, t, "icv-failure") || tok_is(p, t, "replay")) {
+		next(p);
+		return parse_policy_knob(p, kw, tok_is(p, t, "icv-failure"));
+	}
+	if (tok_is(p, t, "pass"))
+		v = RULES_PASS;
+	else if (tok_is(p, t, "block"))
+		v = RULES_BLOCK;
+	else
+		return expected(p, t, "\"pass\", \"block\", \"icv-failure\" or \"replay\"",
+				KB(KW_PASS) | KB(KW_BLOCK));
 	next(p);
 	if (p->policy_line) {
 		perr(p, kw, "policy given twice (first at line %u)", p->policy_line);
@@ -1439,6 +1488,8 @@ struct rules_file *rules_parse_string(const char *name, const char *text, size_t
 	p.f = xcalloc(1, sizeof(*p.f));
 	p.f->path = xstrdup(p.name);
 	p.f->policy = RULES_BLOCK;
+	p.f->icv_policy = RULES_BLOCK;
+	p.f->replay_policy = RULES_BLOCK;
 	while (peek(&p)->type != T_EOF)
 		parse_statement(&p);
 	check_directions(&p);
@@ -1699,6 +1750,9 @@ int rules_rule_format(const struct rules_rule *r, char *buf, size_t size)
 		sb_add(&b, " spi 0x%" PRIx32, r->spi_lo);
 	else if (r->has_spi)
 		sb_add(&b, " spi 0x%" PRIx32 ":0x%" PRIx32, r->spi_lo, r->spi_hi);
+	if (r->auth != RULES_AUTH_ANY)
+		sb_add(&b, " %s", r->auth == RULES_AUTH_VERIFIED ? "verified" :
+				  r->auth == RULES_AUTH_UNVERIFIED ? "unverified" : "replayed");
 	if (r->inner.present)
 		sb_inner(&b, &r->inner);
 	if (r->has_mark)

@@ -71,6 +71,7 @@ struct crule {
 	struct portm sport, dport;
 	const struct cinner *inner;	/* NULL: no inner clause */
 	uint8_t verdict;
+	uint8_t auth;			/* enum decode_auth to require, 0: any */
 	bool log;
 	bool has_mark;
 	uint32_t mark;
@@ -86,6 +87,8 @@ struct ruleset {
 	int n_addrm;			/* ids handed out to compiled address expressions */
 	struct crule *rules;
 	uint8_t policy;
+	uint8_t icv_policy;
+	uint8_t replay_policy;
 	bool has_ifaces;
 	bool has_int;
 	const struct addrm *int_set;	/* NULL when the file has no set "int" */
@@ -477,6 +480,8 @@ static int rule_test(const struct crule *r, const struct decode_pkt *p, enum rul
 	    (!p->has_outer_l4 || !l4_match(&r->sport, &r->dport, r->has_flags, r->flags,
 					   r->flags_mask, &p->outer_l4)))
 		return -1;
+	if (r->auth && r->auth != p->auth)
+		return -1;
 	if (r->inner && !inner_match(r->inner, p))
 		return -1;
 	return SKIP_MAX;
@@ -575,6 +580,9 @@ static void compile_rule(struct ruleset *rs, struct crule *c, const struct rules
 	c->inner = compile_inner(rs, &r->inner, sets, n_sets);
 	c->verdict = (uint8_t)r->verdict;
 	c->log = r->log;
+	c->auth = r->auth == RULES_AUTH_VERIFIED ? DECODE_AUTH_VERIFIED :
+		  r->auth == RULES_AUTH_UNVERIFIED ? DECODE_AUTH_UNVERIFIED :
+		  r->auth == RULES_AUTH_REPLAYED ? DECODE_AUTH_REPLAYED : 0;
 	c->has_mark = r->has_mark;
 	c->mark = r->mark;
 }
@@ -726,6 +734,8 @@ struct ruleset *ruleset_build(const struct rules_file *f, unsigned nthreads, str
 		compile_rule(rs, &rs->rules[i], &f->rules[i], sets, f->n_sets);
 	build_skips(rs);
 	rs->policy = (uint8_t)f->policy;
+	rs->icv_policy = (uint8_t)f->icv_policy;
+	rs->replay_policy = (uint8_t)f->replay_policy;
 	rs->has_ifaces = f->ext_ifs.n || f->int_ifs.n;
 	build_direction(rs, sets, f->n_sets);
 	build_text(rs, f);
@@ -765,6 +775,16 @@ size_t ruleset_rule_count(const struct ruleset *rs)
 const char *ruleset_rule_text(const struct ruleset *rs, size_t n)
 {
 	return n <= rs->n ? rs->text[n] : NULL;
+}
+
+uint8_t ruleset_icv_policy(const struct ruleset *rs)
+{
+	return rs->icv_policy;
+}
+
+uint8_t ruleset_replay_policy(const struct ruleset *rs)
+{
+	return rs->replay_policy;
 }
 
 uint8_t ruleset_policy(const struct ruleset *rs)

@@ -123,6 +123,15 @@ enum decode_ike {
 
 const char *decode_ike_name(enum decode_ike k);
 
+/* What the IPsec stage found out about the packet's AH (rule words verified, unverified...). */
+enum decode_auth {
+	DECODE_AUTH_NONE = 0,	/* no AH in the outer header chain */
+	DECODE_AUTH_UNVERIFIED,	/* AH without a key in the SA store (or a fragment) */
+	DECODE_AUTH_VERIFIED,	/* ICV checked with the SA's key, sequence number new */
+	DECODE_AUTH_REPLAYED,	/* ICV checked, sequence number seen before or too old */
+	DECODE_AUTH_FAILED,	/* ICV mismatch or an ICV field that does not fit the SA */
+};
+
 /*
  * The decoded packet. Plain data, filled by decode_packet() into caller storage.
  *   outer      the first IP header;
@@ -138,6 +147,7 @@ struct decode_pkt {
 	uint32_t len;		/* captured bytes available */
 	enum decode_result result;
 	enum decode_ike ike;
+	enum decode_auth auth;	/* set by the engine's IPsec stage; the decoder leaves NONE */
 	uint8_t proto;		/* outer protocol a rule's `proto` matches (AH for AH+ESP) */
 	uint8_t n_ipsec;
 	bool has_outer_l4;

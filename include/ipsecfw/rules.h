@@ -71,8 +71,17 @@ struct rules_inner {
 	uint8_t flags, flags_mask;	/* pf "flags F/M": (tcp_flags & M) == F */
 };
 
+/* State words: what the IPsec stage found out about the packet's AH. */
+enum rules_auth {
+	RULES_AUTH_ANY = 0,	/* no state word */
+	RULES_AUTH_VERIFIED,	/* verified: ICV checked with a key from the SA store */
+	RULES_AUTH_UNVERIFIED,	/* unverified: AH with no key in the store */
+	RULES_AUTH_REPLAYED,	/* replayed: ICV checked, sequence number seen (policy replay pass) */
+};
+
 struct rules_rule {
 	unsigned line;		/* where the rule starts in its file */
+	enum rules_auth auth;
 	enum rules_verdict verdict;
 	enum rules_dir dir;
 	int proto;		/* -1: any */
@@ -107,6 +116,8 @@ struct rules_file {
 	size_t n_sets;
 	struct rules_set *sets;
 	enum rules_verdict policy;	/* default: block */
+	enum rules_verdict icv_policy;	/* policy icv-failure: AH whose ICV fails; default block */
+	enum rules_verdict replay_policy;/* policy replay: replayed AH; default block */
 	size_t n_rules;
 	struct rules_rule *rules;
 };

@@ -71,6 +71,11 @@ const char *ruleset_rule_text(const struct ruleset *rs, size_t n);
 /* The policy verdict (RULES_PASS or RULES_BLOCK). */
 uint8_t ruleset_policy(const struct ruleset *rs);
 
+/* What happens to AH whose ICV fails (or does not fit), and to replayed AH, before the rules:
+ * `policy icv-failure` and `policy replay`, RULES_BLOCK unless the file says pass. */
+uint8_t ruleset_icv_policy(const struct ruleset *rs);
+uint8_t ruleset_replay_policy(const struct ruleset *rs);
+
 /* Whether the file declared interfaces, and whether it has a set named "int". */
 bool ruleset_has_interfaces(const struct ruleset *rs);
 bool ruleset_has_int_set(const struct ruleset *rs);

@@ -407,7 +407,8 @@ static const struct {
 	  "in/out need interface declarations or a set named int" },
 	{ "second policy", "policy block\npolicy pass", 2, 1,
 	  "policy given twice (first at line 1)" },
-	{ "bad policy", "policy drop", 1, 8, "expected \"pass\" or \"block\", got \"drop\"" },
+	{ "bad policy", "policy drop", 1, 8,
+	  "expected \"pass\", \"block\", \"icv-failure\" or \"replay\", got \"drop\"" },
 	{ "mark too big", "pass mark 4294967296", 1, 11,
 	  "mark 4294967296 does not fit in 32 bits" },
 	{ "mark hex too big", "pass mark 0x1ffffffff", 1, 11,
@@ -439,10 +440,18 @@ static const struct {
 	  "expected TCP flags (letters from FSRPAUEW, like S/SA), got \"S/\"" },
 	{ "flags never", "pass proto tcp flags S/A", 1, 22,
 	  "flags S/A can never match (a flag is set that the mask leaves out)" },
-	{ "verified", "pass proto ah verified", 1, 15, "\"verified\" is not supported yet" },
-	{ "unverified", "block proto ah unverified", 1, 16,
-	  "\"unverified\" is not supported yet" },
-	{ "replayed", "block replayed", 1, 7, "\"replayed\" is not supported yet" },
+	{ "verified without ah", "pass proto esp verified", 1, 16, "verified needs proto ah" },
+	{ "unverified without proto", "block unverified", 1, 7, "unverified needs proto ah" },
+	{ "two states", "block proto ah verified replayed", 1, 25,
+	  "one of verified, unverified and replayed at most" },
+	{ "state twice", "pass proto ah verified verified", 1, 24,
+	  "one of verified, unverified and replayed at most" },
+	{ "policy knob", "policy icv-failure maybe", 1, 20,
+	  "expected \"pass\" or \"block\", got \"maybe\"" },
+	{ "policy knob twice", "policy replay pass\npolicy replay block", 2, 1,
+	  "policy replay given twice (first at line 1)" },
+	{ "policy word", "policy sometimes", 1, 8,
+	  "expected \"pass\", \"block\", \"icv-failure\" or \"replay\", got \"sometimes\"" },
 	{ "ike", "pass proto udp to port 500 ike", 1, 28, "\"ike\" is not supported yet" },
 	{ "payload", "pass proto ah inner proto tcp payload \"x\"", 1, 31,
 	  "\"payload\" is not supported yet" },
@@ -532,7 +541,7 @@ START_TEST(test_many_errors)
 		"set net = 10.0.0.1/8\n"			/* 2: host bits */
 		"pass proto tcp from any prot 22 log log\n"	/* 3: one syntax error only */
 		"set x = { 10.0.0.0/8\n"			/* 4: unclosed, recovered at 5 */
-		"pass proto ah verified\n"			/* 5 */
+		"pass proto ah payload\n"			/* 5 */
 		"block to { 10.0.0.0/8,\n"			/* 6..8: one logical line */
 		"  10.1.0.0/16 junk\n"
 		"  10.2.0.0/16 }\n"
@@ -541,7 +550,7 @@ START_TEST(test_many_errors)
 		{ 1, 6, "in/out need" }, { 1, 23, "undefined set \"$ext\"" },
 		{ 1, 31, "undefined set \"$int\"" }, { 2, 11, "10.0.0.1/8 has host bits" },
 		{ 3, 25, "expected \"port\" or \"to\"" }, { 5, 1, "expected an address, " },
-		{ 5, 15, "\"verified\"" }, { 7, 15, "expected an address, " },
+		{ 5, 15, "\"payload\"" }, { 7, 15, "expected an address, " },
 	};
 	struct diag_list dl;
 	struct rules_file *f = parse(text, &dl);
