@@ -17,7 +17,26 @@ static const char *const reason_names[] = {
 	[COUNTERS_R_BAD_EXTHDR] = "bad-exthdr",
 	[COUNTERS_R_CHAIN_TOO_LONG] = "chain-too-long",
 	[COUNTERS_R_TOO_DEEP] = "too-deep",
+	[COUNTERS_R_ICV_FAIL] = "icv-fail",
+	[COUNTERS_R_REPLAYED] = "replayed",
+	[COUNTERS_R_BAD_ICV_LENGTH] = "bad-icv-length",
 };
+
+static const char *const ipsec_names[] = {
+	[COUNTERS_IPSEC_VERIFIED] = "verified",
+	[COUNTERS_IPSEC_NO_SA] = "no-sa",
+	[COUNTERS_IPSEC_FRAGMENT] = "fragment",
+	[COUNTERS_IPSEC_BAD_LENGTH] = "bad-icv-length",
+	[COUNTERS_IPSEC_ICV_FAIL] = "icv-fail",
+	[COUNTERS_IPSEC_REPLAYED] = "replayed",
+};
+
+_Static_assert(ARRAY_SIZE(ipsec_names) == COUNTERS_IPSEC_MAX, "ipsec names out of step");
+
+const char *counters_ipsec_name(enum counters_ipsec k)
+{
+	return (unsigned)k < COUNTERS_IPSEC_MAX ? ipsec_names[k] : "unknown";
+}
 
 _Static_assert(ARRAY_SIZE(reason_names) == COUNTERS_R_MAX, "reason names out of step");
 
@@ -43,5 +62,7 @@ void counters_thread_sum(const struct counters_thread *t, size_t n, struct count
 		}
 		for (r = 0; r < COUNTERS_R_MAX; r++)
 			out->reason[r] += counters_read(&t[i].reason[r]);
+		for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
+			out->ah[r] += counters_read(&t[i].ah[r]);
 	}
 }

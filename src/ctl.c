@@ -989,6 +989,10 @@ void ctl_print_stats(FILE *o, const struct ctl_json *r)
 		(unsigned long long)u(r, "received"), (unsigned long long)u2(r, "pass", "packets"),
 		(unsigned long long)u2(r, "block", "packets"));
 	print_reasons(o, ctl_json_get(r, "reasons"));
+	if (ctl_json_get(r, "ah")) {
+		fprintf(o, "\nah (%llu SAs): ", (unsigned long long)u(r, "sas"));
+		print_reasons(o, ctl_json_get(r, "ah"));
+	}
 	fprintf(o, "\nlog: %llu lines written, %llu suppressed by the rate limit, %llu dropped "
 		"(ring full)\n", (unsigned long long)u2(r, "log", "written"),
 		(unsigned long long)u2(r, "log", "suppressed"),

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cap-ng.h>
 
 #include "ipsecfw/counters.h"
@@ -46,6 +47,7 @@
 #include "ipsecfw/replay.h"
 #include "ipsecfw/rules.h"
 #include "ipsecfw/ruleset.h"
+#include "ipsecfw/sa.h"
 
 #define LOG_RING_ORDER	10	/* 1024 records per packet thread */
 #define DRAIN_MAX	4096	/* bursts answered without blocking when stopping */
@@ -81,6 +83,7 @@ struct daemon {
 	struct pthread_ctx *pt;
 	struct ctl_server *ctl;
 	struct nfqio_linkwatch *links;
+	struct sa_table *sat;		/* the SA store (-k and `ipsecfw sa`); lock-free for readers */
 	struct log_writer lw;
 	int sigfd;
 	int stop;			/* atomic */
@@ -333,6 +336,8 @@ static void sum_engines(const struct daemon *d, struct counters_thread *sum)
 		}
 		for (int r = 0; r < COUNTERS_R_MAX; r++)
 			sum->reason[r] += one.reason[r];
+		for (int r = 0; r < COUNTERS_IPSEC_MAX; r++)
+			sum->ah[r] += one.ah[r];
 	}
 }
 
@@ -430,6 +435,10 @@ static int cmd_stats(struct daemon *d, FILE *f)
 	json_pkt(f, "block", &all.verdict[RULES_BLOCK]);
 	fputc(',', f);
 	json_reasons(f, &all);
+	fputs(",\"ah\":{", f);
+	for (int r = 0; r < COUNTERS_IPSEC_MAX; r++)
+		fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", counters_ipsec_name(r), all.ah[r]);
+	fprintf(f, "},\"sas\":%zu", sa_count(d->sat));
 	fprintf(f, ",\"log\":{\"written\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"dropped\":%"
 		PRIu64 "},\"reloads\":%" PRIu64 ",\"reload_failures\":%" PRIu64
 		",\"link_changes\":%" PRIu64 ",\"control\":{\"connections\":%" PRIu64
@@ -474,6 +483,115 @@ static int cmd_reload(struct daemon *d, const struct ctl_json *req, FILE *f)
 	return 0;
 }
 
+/* ---- SA commands ---- */
+
+struct sa_list_ctx {
+	FILE *f;
+	size_t n;
+};
+
+static void sa_list_one(void *arg, const struct sa_config *c, const struct sa_stats *st)
+{
+	struct sa_list_ctx *x = arg;
+	char line[256], dst[INET6_ADDRSTRLEN];
+
+	sa_config_format(c, line, sizeof(line));
+	if (!inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->dst, dst, sizeof(dst)))
+		snprintf(dst, sizeof(dst), "?");
+	fprintf(x->f, "%s{\"spi\":%" PRIu32 ",\"dst\":\"%s\",\"proto\":\"%s\",\"sa\":",
+		x->n ? "," : "", c->spi, dst, c->proto == 51 ? "ah" : "esp");
+	json_write_str(x->f, line);
+	fprintf(x->f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"icv_failures\":%" PRIu64
+		",\"replays\":%" PRIu64 ",\"bad_length\":%" PRIu64 ",\"highest_seq\":%" PRIu64 "}",
+		st->packets, st->bytes, st->icv_failures, st->replays, st->bad_length,
+		st->highest_seq);
+	x->n++;
+}
+
+static void diags_plain(FILE *f, const char *what, const struct diag_list *dl)
+{
+	fprintf(f, "%s: ", what);
+	diags_to(f, dl, false);
+}
+
+static int cmd_sa(struct daemon *d, const char *cmd, const struct ctl_json *req, FILE *f)
+{
+	struct diag_list dl = { 0 };
+
+	if (!strcmp(cmd, "sa-list")) {
+		struct sa_list_ctx x = { f, 0 };
+
+		fputs("\"sas\":[", f);
+		sa_foreach(d->sat, sa_list_one, &x);
+		fprintf(f, "],\"count\":%zu", x.n);
+		return 0;
+	}
+	if (!strcmp(cmd, "sa-flush")) {
+		sa_flush(d->sat);
+		log_msg(&d->lw, LOG_NOTICE, "sa flush: every SA removed");
+		fprintf(f, "\"count\":%zu", sa_count(d->sat));
+		return 0;
+	}
+	if (!strcmp(cmd, "sa-add")) {
+		const char *line = ctl_json_str(ctl_json_get(req, "line"));
+
+		if (!line) {
+			fputs("sa add: \"line\" must be a string", f);
+			return -1;
+		}
+		if (sa_add_line(d->sat, line, &dl) < 0) {
+			diags_plain(f, "sa add refused", &dl);
+			return -1;
+		}
+		log_msg(&d->lw, LOG_NOTICE, "sa add: %zu SAs", sa_count(d->sat));
+		fprintf(f, "\"count\":%zu", sa_count(d->sat));
+		return 0;
+	}
+	{	/* sa-del */
+		const char *spi_s = ctl_json_str(ctl_json_get(req, "spi"));
+		const char *dst_s = ctl_json_str(ctl_json_get(req, "dst"));
+		const char *proto_s = ctl_json_str(ctl_json_get(req, "proto"));
+		uint8_t dst[16] = { 0 }, family, proto;
+		unsigned long long spi;
+		char *end;
+
+		if (!spi_s || !dst_s || !proto_s) {
+			fputs("sa del: expected spi N dst ADDR proto ah|esp", f);
+			return -1;
+		}
+		errno = 0;
+		spi = strtoull(spi_s, &end, 0);
+		if (errno || *end || !*spi_s || spi > UINT32_MAX) {
+			fputs("sa del: spi must be a number (decimal or 0x hex) below 2^32", f);
+			return -1;
+		}
+		if (inet_pton(AF_INET, dst_s, dst) == 1)
+			family = 4;
+		else if (inet_pton(AF_INET6, dst_s, dst) == 1)
+			family = 6;
+		else {
+			fputs("sa del: dst must be an IPv4 or IPv6 address", f);
+			return -1;
+		}
+		if (!strcmp(proto_s, "ah"))
+			proto = 51;
+		else if (!strcmp(proto_s, "esp"))
+			proto = 50;
+		else {
+			fputs("sa del: proto must be ah or esp", f);
+			return -1;
+		}
+		if (sa_del(d->sat, (uint32_t)spi, family, dst, proto, &dl) < 0) {
+			diags_plain(f, "sa del refused", &dl);
+			return -1;
+		}
+		log_msg(&d->lw, LOG_NOTICE, "sa del: spi 0x%08llx dst %s proto %s", spi, dst_s,
+			proto_s);
+		fprintf(f, "\"count\":%zu", sa_count(d->sat));
+		return 0;
+	}
+}
+
 static int handle(void *arg, const struct ctl_json *req, FILE *f)
 {
 	struct daemon *d = arg;
@@ -485,6 +603,9 @@ static int handle(void *arg, const struct ctl_json *req, FILE *f)
 		return cmd_stats(d, f);
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_reload(d, req, f);
+	if (!strcmp(cmd, "sa-list") || !strcmp(cmd, "sa-add") || !strcmp(cmd, "sa-del") ||
+	    !strcmp(cmd, "sa-flush"))
+		return cmd_sa(d, cmd, req, f);
 	if (strcmp(cmd, "version") == 0) {
 		fprintf(f, "\"version\":\"%s\",\"pid\":%ld,\"uptime\":%lld", IPSECFW_VERSION,
 			(long)getpid(), (long long)(time(NULL) - d->started));
@@ -493,7 +614,7 @@ static int handle(void *arg, const struct ctl_json *req, FILE *f)
 	fputs("unknown command \"", f);
 	for (const char *p = cmd; *p && p - cmd < 64; p++)
 		fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
-	fputs("\" (try counters, stats, reload, version)", f);
+	fputs("\" (try counters, stats, reload, sa-list, sa-add, sa-del, sa-flush, version)", f);
 	return -1;
 }
 
@@ -662,7 +783,7 @@ int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dd = { .o = o, .sigfd = -1 }, *d = &dd;
 	struct diag_list dl = { 0 };
-	bool wrote_pid = false;
+	bool wrote_pid = false, registered = false;
 	sigset_t sigs;
 	char qs[32];
 	int ret = 1;
@@ -706,6 +827,29 @@ int daemon_run(const struct daemon_opts *o)
 	d->loaded = time(NULL);
 	warn_missing_ifaces(d, d->live);
 
+	engine_thread_register();	/* the SA store's control calls need an RCU thread */
+	registered = true;
+	d->sat = sa_table_new(d->nq, &dl);
+	if (!d->sat)
+		goto out;
+	if (o->keys) {
+		char buf[512];
+		int kr = sa_load_file(d->sat, o->keys, &dl);
+
+		for (unsigned i = 0; i < dl.n; i++) {
+			diag_format(&dl.d[i], buf, sizeof(buf));
+			log_msg(&d->lw, kr < 0 ? LOG_ERR : LOG_WARNING, "%s", buf);
+		}
+		if (kr < 0) {
+			log_msg(&d->lw, LOG_ERR, "%u error%s in %s, not starting",
+				dl.n + dl.dropped, dl.n + dl.dropped == 1 ? "" : "s", o->keys);
+			ret = 2;
+			goto out;
+		}
+		dl.n = dl.dropped = 0;
+		log_msg(&d->lw, LOG_NOTICE, "%zu SAs from %s", sa_count(d->sat), o->keys);
+	}
+
 	d->pt = calloc(d->nq, sizeof(*d->pt));
 	if (!d->pt)
 		goto out;
@@ -723,6 +867,7 @@ int daemon_run(const struct daemon_opts *o)
 			goto out;
 		}
 		engine_set_log(c->e, c->ring, qo.queue);
+		engine_set_sa(c->e, d->sat);
 		c->q = nfqio_open(&qo, &dl);
 		if (!c->q) {
 			char buf[512];
@@ -774,6 +919,9 @@ out:
 	free(d->pt);
 	nfqio_linkwatch_close(d->links);
 	ctl_server_close(d->ctl);
+	sa_table_free(d->sat);	/* the packet threads are gone */
+	if (registered)
+		engine_thread_unregister();
 	if (wrote_pid)
 		unlink(o->pidfile);	/* fails quietly after -u: /run is root's */
 	if (d->live) {

@@ -13,6 +13,7 @@
 
 #include <urcu.h>
 
+#include "ipsecfw/ah.h"
 #include "ipsecfw/decode.h"
 #include "ipsecfw/log.h"
 #include "ipsecfw/rules.h"
@@ -24,7 +25,17 @@ struct engine {
 	unsigned thread;
 	uint16_t queue;
 	struct log_ring *log;
+	const struct sa_table *sat;	/* NULL: no SA store, every AH is unverified */
+	struct sa *sa;			/* the SA of the last packet's AH, or NULL */
+	uint64_t seq;			/* its full sequence number */
+	enum ah_result ah;		/* the last packet's AH outcome (when it had AH) */
+	uint8_t *scratch;		/* AH_SCRATCH_SIZE bytes for the ICV input */
 };
+
+_Static_assert((int)COUNTERS_IPSEC_VERIFIED == (int)AH_OK &&
+	       (int)COUNTERS_IPSEC_REPLAYED == (int)AH_REPLAYED &&
+	       (int)COUNTERS_IPSEC_MAX == (int)AH_RESULT_MAX,
+	       "AH results and ipsec counters out of step");
 
 _Static_assert(sizeof(struct decode_pkt) <= LOG_REC_DATA, "a log record holds a decoded view");
 
@@ -57,7 +68,7 @@ static void log_packet(struct engine *e, const struct engine_verdict *v)
 /* Decoder outcomes and reason codes are kept in the same order (see counters.h). */
 _Static_assert((int)COUNTERS_R_TRUNCATED == (int)DECODE_TRUNCATED &&
 	       (int)COUNTERS_R_TOO_DEEP == (int)DECODE_TOO_DEEP &&
-	       (int)COUNTERS_R_MAX == (int)DECODE_RESULT_MAX,
+	       (int)COUNTERS_R_DECODE_LAST + 1 == (int)DECODE_RESULT_MAX,
 	       "decode results and counter reasons out of step");
 
 struct engine *engine_new(unsigned thread)
@@ -69,12 +80,72 @@ struct engine *engine_new(unsigned thread)
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	e->thread = thread;
+	e->scratch = malloc(AH_SCRATCH_SIZE);
+	if (!e->scratch) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
 void engine_free(struct engine *e)
 {
+	if (!e)
+		return;
+	free(e->scratch);
 	free(e);
+}
+
+void engine_set_sa(struct engine *e, const struct sa_table *t)
+{
+	e->sat = t;
+}
+
+int engine_ah_result(const struct engine *e, const struct sa **sa, uint64_t *seq)
+{
+	if (sa)
+		*sa = e->sa;
+	if (seq)
+		*seq = e->seq;
+	return (int)e->ah;
+}
+
+/*
+ * The IPsec stage for AH in the outer header chain: find the SA, verify, and record what was
+ * found in the decoded view for the rules. Returns the reason when the packet is dropped
+ * before the rules (`policy icv-failure` / `policy replay`), else COUNTERS_R_NONE.
+ */
+static enum counters_reason ipsec_stage(struct engine *e, const struct ruleset *rs)
+{
+	struct decode_pkt *p = &e->pkt;
+	enum ah_result r;
+
+	e->sa = NULL;
+	if (!p->n_ipsec || p->ipsec[0].proto != DECODE_PROTO_AH)
+		return COUNTERS_R_NONE;
+	e->sa = ah_lookup(e->sat, p);
+	r = e->sa ? ah_verify(p, e->sa, e->thread, e->scratch, &e->seq) : AH_NO_SA;
+	e->ah = r;
+	counters_add(&e->stats.ah[r], 1);
+	switch (r) {
+	case AH_OK:
+		p->auth = DECODE_AUTH_VERIFIED;
+		return COUNTERS_R_NONE;
+	case AH_NO_SA:
+	case AH_FRAGMENT:
+		p->auth = DECODE_AUTH_UNVERIFIED;
+		return COUNTERS_R_NONE;
+	case AH_REPLAYED:
+		p->auth = DECODE_AUTH_REPLAYED;
+		return ruleset_replay_policy(rs) == RULES_PASS ? COUNTERS_R_NONE : COUNTERS_R_REPLAYED;
+	case AH_BAD_LENGTH:
+		p->auth = DECODE_AUTH_FAILED;
+		return ruleset_icv_policy(rs) == RULES_PASS ? COUNTERS_R_NONE
+							   : COUNTERS_R_BAD_ICV_LENGTH;
+	default:
+		p->auth = DECODE_AUTH_FAILED;
+		return ruleset_icv_policy(rs) == RULES_PASS ? COUNTERS_R_NONE : COUNTERS_R_ICV_FAIL;
+	}
 }
 
 const struct counters_thread *engine_stats(const struct engine *e)
@@ -95,9 +166,11 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 {
 	struct counters_pkt *rc;
 	struct ruleset_verdict rv;
+	enum counters_reason reason;
 	enum decode_result dr;
 
 	*v = (struct engine_verdict){ .pkt = &e->pkt };
+	e->ah = AH_NO_SA;
 	dr = decode_packet(&e->pkt, data, len);
 	/* Count the IP datagram, not link-layer padding a capture may carry after it. */
 	if (dr == DECODE_OK)
@@ -110,6 +183,11 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 		goto count;
 	}
 	counters_add(&e->stats.decoded, 1);
+	reason = ipsec_stage(e, rs);
+	if (reason != COUNTERS_R_NONE) {
+		drop(e, v, reason);
+		goto count;
+	}
 	ruleset_classify(rs, &e->pkt, src == ENGINE_DIR_GIVEN ? dir : RULESET_DIR_AUTO, &rv);
 	v->dir = rv.dir;
 	v->verdict = rv.verdict;

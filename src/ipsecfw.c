@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "ipsecfw/ctl.h"
+#include "ipsecfw/engine.h"
 #include "ipsecfw/replay.h"
 #include "ipsecfw/rules.h"
 #include "ipsecfw/ruleset.h"
+#include "ipsecfw/sa.h"
 #include "ipsecfw/util.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -28,11 +30,13 @@ static const char *sock_path = CTL_DEFAULT_SOCKET;
 static void usage(FILE *o)
 {
 	fprintf(o,
-		"usage: ipsecfw [-j] check RULES [-v]\n"
-		"       ipsecfw [-j] replay PCAP -r RULES [-v]\n"
+		"usage: ipsecfw [-j] check RULES [-k KEYS] [-v]\n"
+		"       ipsecfw [-j] replay PCAP -r RULES [-k KEYS] [-v]\n"
 		"       ipsecfw [-j] [-s SOCKET] counters [--watch SEC [--count N]]\n"
 		"       ipsecfw [-j] [-s SOCKET] stats\n"
 		"       ipsecfw [-j] [-s SOCKET] reload [RULES]\n"
+		"       ipsecfw [-j] [-s SOCKET] sa list | sa add LINE... | sa flush\n"
+		"       ipsecfw [-j] [-s SOCKET] sa del spi N dst ADDR proto ah\n"
 		"       ipsecfw [-j] [-s SOCKET] version\n");
 }
 
@@ -85,6 +89,26 @@ static struct ruleset *load_rules(const char *path, struct rules_file **fout)
 	return rs;
 }
 
+/* Load a key file into a new store for one thread; NULL after printing its diagnostics.
+ * Warnings (a legacy algorithm) are printed and do not fail. */
+static struct sa_table *load_keys(const char *path)
+{
+	struct diag_list dl = { 0 };
+	struct sa_table *t = sa_table_new(1, &dl);
+	char buf[512];
+
+	if (t && sa_load_file(t, path, &dl) == 0) {
+		for (unsigned i = 0; i < dl.n; i++) {
+			diag_format(&dl.d[i], buf, sizeof(buf));
+			fprintf(stderr, "%s\n", buf);
+		}
+		return t;
+	}
+	print_diags(&dl);
+	sa_table_free(t);
+	return NULL;
+}
+
 static void print_iflist(const char *kind, const struct rules_iflist *l)
 {
 	size_t i;
@@ -110,6 +134,10 @@ static void check_print(const struct rules_file *f)
 		free(t);
 	}
 	printf("policy %s\n", rules_verdict_name(f->policy));
+	if (f->icv_policy != RULES_BLOCK)
+		printf("policy icv-failure %s\n", rules_verdict_name(f->icv_policy));
+	if (f->replay_policy != RULES_BLOCK)
+		printf("policy replay %s\n", rules_verdict_name(f->replay_policy));
 	for (i = 0; i < f->n_rules; i++) {
 		t = rules_rule_text(&f->rules[i]);
 		printf("@%zu %s\n", i + 1, t);
@@ -117,12 +145,14 @@ static void check_print(const struct rules_file *f)
 	}
 }
 
-static void check_print_json(const struct ruleset *rs)
+static void check_print_json(const struct ruleset *rs, const struct sa_table *sat)
 {
 	size_t i, n = ruleset_rule_count(rs);
 
-	printf("{\"ok\":true,\"policy\":\"%s\",\"rules\":[",
-	       rules_verdict_name(ruleset_policy(rs)));
+	printf("{\"ok\":true,");
+	if (sat)
+		printf("\"sas\":%zu,", sa_count(sat));
+	printf("\"policy\":\"%s\",\"rules\":[", rules_verdict_name(ruleset_policy(rs)));
 	for (i = 1; i <= n; i++) {
 		printf("%s{\"rule\":%zu,\"text\":", i > 1 ? "," : "", i);
 		json_write_str(stdout, ruleset_rule_text(rs, i));
@@ -134,14 +164,17 @@ static void check_print_json(const struct ruleset *rs)
 static int cmd_check(int argc, char **argv)
 {
 	struct rules_file *f = NULL;
+	struct sa_table *sat = NULL;
 	struct ruleset *rs;
-	const char *path = NULL;
+	const char *path = NULL, *keys = NULL;
 	bool verbose = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v"))
 			verbose = true;
+		else if (!strcmp(argv[i], "-k") && i + 1 < argc && !keys)
+			keys = argv[++i];
 		else if (!path && argv[i][0] != '-')
 			path = argv[i];
 		else
@@ -152,15 +185,23 @@ static int cmd_check(int argc, char **argv)
 	rs = load_rules(path, &f);
 	if (!rs)
 		return EXIT_USAGE;
+	if (keys && !(sat = load_keys(keys))) {
+		rules_file_free(f);
+		ruleset_free(rs);
+		return EXIT_USAGE;
+	}
 	if (json)
-		check_print_json(rs);
+		check_print_json(rs, sat);
 	else
 		check_print(f);
 	if (verbose && !json)
 		fprintf(stderr, "%s: %zu rules, policy %s\n", path, ruleset_rule_count(rs),
 			rules_verdict_name(ruleset_policy(rs)));
+	if (verbose && !json && sat)
+		fprintf(stderr, "%s: %zu SAs\n", keys, sa_count(sat));
 	rules_file_free(f);
 	ruleset_free(rs);
+	sa_table_free(sat);
 	return finish_output();
 bad:
 	usage(stderr);
@@ -171,13 +212,16 @@ static int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = { .out = stdout, .json = json };
 	struct diag_list dl = { 0 };
-	const char *rules = NULL;
+	const char *rules = NULL, *keys = NULL;
+	struct sa_table *sat = NULL;
 	struct ruleset *rs;
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v"))
 			o.verbose = true;
+		else if (!strcmp(argv[i], "-k") && i + 1 < argc && !keys)
+			keys = argv[++i];
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
 			rules = argv[++i];
 		else if (!o.pcap && argv[i][0] != '-')
@@ -193,9 +237,15 @@ static int cmd_replay(int argc, char **argv)
 	if (ruleset_has_interfaces(rs) && !ruleset_has_int_set(rs))
 		fprintf(stderr, "ipsecfw: %s: replay takes direction from the set \"int\", "
 			"which this file does not define: in/out rules will not match\n", rules);
+	if (keys && !(sat = load_keys(keys))) {
+		ruleset_free(rs);
+		return EXIT_USAGE;
+	}
 	o.rs = rs;
+	o.sat = sat;
 	ret = replay_run(&o, &dl);
 	ruleset_free(rs);
+	sa_table_free(sat);
 	if (ret) {
 		char buf[512];
 
@@ -459,6 +509,120 @@ static int cmd_reload(int argc, char **argv)
 	return ret;
 }
 
+/* Print an `sa list` reply as a table; keys are never in it. */
+static void print_sa_list(const struct ctl_json *r)
+{
+	const struct ctl_json *sas = ctl_json_get(r, "sas");
+
+	printf("%-10s %12s %14s %8s %8s %8s %14s  %s\n", "spi", "packets", "bytes", "icv-fail",
+	       "replays", "bad-len", "highest seq", "sa");
+	for (size_t i = 0; sas && sas->type == CTL_JSON_ARR && i < sas->n; i++) {
+		const struct ctl_json *a = &sas->items[i];
+
+		printf("0x%08llx %12llu %14llu %8llu %8llu %8llu %14llu  %s\n",
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "spi")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "packets")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "bytes")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "icv_failures")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "replays")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "bad_length")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "highest_seq")),
+		       ctl_json_str(ctl_json_get(a, "sa")) ?: "?");
+	}
+	printf("%llu SA%s\n", (unsigned long long)ctl_json_u64(ctl_json_get(r, "count")),
+	       ctl_json_u64(ctl_json_get(r, "count")) == 1 ? "" : "s");
+}
+
+/*
+ * sa list | sa add LINE... | sa del spi N dst ADDR proto P | sa flush. The SA line of
+ * `sa add` may come as one argument or as words (joined with spaces), as `ip xfrm` takes it.
+ */
+static int cmd_sa(int argc, char **argv)
+{
+	char *req = NULL, *raw = NULL;
+	struct ctl_json *r;
+	size_t len = 0;
+	int fd = -1, ret;
+	FILE *f;
+
+	if (argc < 2)
+		goto bad;
+	f = open_memstream(&req, &len);
+	if (!f) {
+		fprintf(stderr, "ipsecfw: sa: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!strcmp(argv[1], "list") && argc == 2) {
+		fputs("{\"cmd\":\"sa-list\"}", f);
+	} else if (!strcmp(argv[1], "flush") && argc == 2) {
+		fputs("{\"cmd\":\"sa-flush\"}", f);
+	} else if (!strcmp(argv[1], "add") && argc >= 3) {
+		fputs("{\"cmd\":\"sa-add\",\"line\":\"", f);
+		for (int i = 2; i < argc; i++) {
+			/* Escape through json_write_str, without its quotes. */
+			char *w = NULL;
+			size_t wl = 0;
+			FILE *m = open_memstream(&w, &wl);
+
+			if (!m || (json_write_str(m, argv[i]), fclose(m)) != 0) {
+				free(w);
+				fclose(f);
+				free(req);
+				return EXIT_RUNTIME;
+			}
+			fprintf(f, "%s%.*s", i > 2 ? " " : "", (int)(wl - 2), w + 1);
+			free(w);
+		}
+		fputs("\"}", f);
+	} else if (!strcmp(argv[1], "del") && argc == 8 && !strcmp(argv[2], "spi") &&
+		   !strcmp(argv[4], "dst") && !strcmp(argv[6], "proto")) {
+		fputs("{\"cmd\":\"sa-del\",\"spi\":", f);
+		json_write_str(f, argv[3]);
+		fputs(",\"dst\":", f);
+		json_write_str(f, argv[5]);
+		fputs(",\"proto\":", f);
+		json_write_str(f, argv[7]);
+		fputc('}', f);
+	} else {
+		fclose(f);
+		free(req);
+		goto bad;
+	}
+	if (fclose(f) != 0) {
+		free(req);
+		return EXIT_RUNTIME;
+	}
+	r = call(&fd, req, &raw);
+	free(req);
+	if (fd >= 0)
+		close(fd);
+	if (!r)
+		return EXIT_RUNTIME;
+	if (reply_failed(r)) {
+		const char *err = ctl_json_str(ctl_json_get(r, "error"));
+
+		/* A refused SA line is a configuration error; anything else a runtime one. */
+		ret = err && (!strncmp(err, "sa add", 6) || !strncmp(err, "sa del", 6)) ? EXIT_USAGE
+											  : EXIT_RUNTIME;
+	} else {
+		if (json)
+			printf("%s\n", raw);
+		else if (!strcmp(argv[1], "list"))
+			print_sa_list(r);
+		else
+			printf("%s: %llu SA%s in the store\n", argv[1],
+			       (unsigned long long)ctl_json_u64(ctl_json_get(r, "count")),
+			       ctl_json_u64(ctl_json_get(r, "count")) == 1 ? "" : "s");
+		ret = finish_output();
+	}
+	ctl_json_free(r);
+	free(raw);
+	return ret;
+bad:
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
 /* The CLI's version, and the daemon's when one answers (its absence is not an error). */
 static int cmd_version(void)
 {
@@ -521,6 +685,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
+	/* The SA store is an RCU hash table: its users must be registered RCU threads. */
+	engine_thread_register();
+	atexit(engine_thread_unregister);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - optind, argv + optind);
 	if (!strcmp(cmd, "replay"))
@@ -531,6 +698,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - optind, argv + optind);
 	if (!strcmp(cmd, "reload"))
 		return cmd_reload(argc - optind, argv + optind);
+	if (!strcmp(cmd, "sa"))
+		return cmd_sa(argc - optind, argv + optind);
 	if (!strcmp(cmd, "version"))
 		return cmd_version();
 	fprintf(stderr, "ipsecfw: unknown command \"%s\"\n", cmd);

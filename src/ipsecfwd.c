@@ -16,7 +16,7 @@
 static void usage(FILE *o)
 {
 	fprintf(o,
-		"usage: ipsecfwd -r RULES [-q N[:M]] [-s SOCKET] [--fail-open] [-u USER]\n"
+		"usage: ipsecfwd -r RULES [-k KEYS] [-q N[:M]] [-s SOCKET] [--fail-open] [-u USER]\n"
 		"                [-p PIDFILE] [--queue-maxlen N] [--rcvbuf BYTES]\n"
 		"                [--log-rate N] [--no-syslog] [-f]\n"
 		"       ipsecfwd --version\n");
@@ -104,9 +104,8 @@ int main(int argc, char **argv)
 			o.pidfile = optarg;
 			break;
 		case 'k':
-			fprintf(stderr, "ipsecfwd: -k: the SA store is not built yet in this "
-				"version; AH and ESP are judged on their headers only\n");
-			return 2;
+			o.keys = optarg;
+			break;
 		case 'f':
 			break;	/* always in the foreground; kept for DESIGN.md's command line */
 		case O_FAIL_OPEN:

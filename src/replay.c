@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipsecfw/ah.h"
 #include "ipsecfw/counters.h"
 #include "ipsecfw/decode.h"
 #include "ipsecfw/engine.h"
 #include "ipsecfw/pcapio.h"
 #include "ipsecfw/rules.h"
 #include "ipsecfw/ruleset.h"
+#include "ipsecfw/sa.h"
 
 static const char *dir_name(enum ruleset_dir d)
 {
@@ -85,13 +87,48 @@ static void json_ip(FILE *o, const struct decode_ip *ip)
 		fprintf(o, ",\"fragment\":\"%s\"", ip->first_fragment ? "first" : "non-first");
 }
 
-static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_verdict *v)
+static bool has_ah(const struct decode_pkt *p)
+{
+	return p->n_ipsec && p->ipsec[0].proto == DECODE_PROTO_AH;
+}
+
+/* ,"ah":{"result":...,"sa":"ah spi ... dst ..." or null,"seq":N} for packets with AH. */
+static void json_ah(FILE *o, const struct engine *e)
+{
+	const struct sa *sa;
+	char buf[256];
+	uint64_t seq;
+	int r = engine_ah_result(e, &sa, &seq);
+
+	fprintf(o, ",\"ah\":{\"result\":\"%s\",\"sa\":", ah_result_name((enum ah_result)r));
+	if (sa) {
+		sa_config_format(sa_config(sa), buf, sizeof(buf));
+		json_write_str(o, buf);
+		fprintf(o, ",\"seq\":%" PRIu64 "}", seq);
+	} else {
+		fputs("null}", o);
+	}
+}
+
+static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_verdict *v,
+			const struct engine *e)
 {
 	const struct decode_pkt *p = v->pkt;
 	unsigned i;
 
 	fprintf(o, "{\"index\":%u,\"len\":%zu,\"verdict\":\"%s\",", idx, len,
 		rules_verdict_name(v->verdict));
+	if (v->reason > COUNTERS_R_DECODE_LAST) {
+		/* Dropped by the IPsec stage: decoded in full, then refused. */
+		fprintf(o, "\"rule\":null,\"reason\":\"%s\",\"direction\":\"-\",\"outer\":{",
+			counters_reason_name(v->reason));
+		json_ip(o, &p->outer);
+		fputs("},\"inner\":null", o);
+		if (e)
+			json_ah(o, e);
+		fputs("}\n", o);
+		return;
+	}
 	if (v->reason != COUNTERS_R_NONE) {
 		fprintf(o, "\"rule\":null,\"reason\":\"%s\",\"outer\":",
 			counters_reason_name(v->reason));
@@ -122,6 +159,8 @@ static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 			p->ipsec[i].spi, p->ipsec[i].seq,
 			p->ipsec[i].udp_encap ? ",\"udp_encap\":true" : "");
 	fprintf(o, "]}");
+	if (e && has_ah(p))
+		json_ah(o, e);
 	if (!p->has_inner_ip && !p->has_inner_l4) {
 		fprintf(o, ",\"inner\":null}\n");
 		return;
@@ -208,7 +247,7 @@ static void text_summary(char *b, size_t n, const struct decode_pkt *p)
 
 void replay_describe(char *b, size_t n, const struct engine_verdict *v)
 {
-	if (v->reason == COUNTERS_R_NONE) {
+	if (v->reason == COUNTERS_R_NONE || v->reason > COUNTERS_R_DECODE_LAST) {
 		text_summary(b, n, v->pkt);
 		return;
 	}
@@ -226,11 +265,16 @@ void replay_describe(char *b, size_t n, const struct engine_verdict *v)
 }
 
 static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_verdict *v,
-			bool verbose)
+			bool verbose, const struct engine *e)
 {
 	char sum[512];
 
 	replay_describe(sum, sizeof(sum), v);
+	if (v->reason > COUNTERS_R_DECODE_LAST) {
+		fprintf(o, "%5u  %-3s %s  -> block (ah: %s)\n", idx, "-", sum,
+			counters_reason_name(v->reason));
+		return;
+	}
 	if (v->reason != COUNTERS_R_NONE) {
 		fprintf(o, "%5u  %-3s %s  [%zu bytes]  -> block (decoder: %s)\n", idx, "-", sum,
 			len, counters_reason_name(v->reason));
@@ -239,9 +283,13 @@ static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 	fprintf(o, "%5u  %-3s %s  -> %s ", idx, dir_name(v->dir), sum,
 		rules_verdict_name(v->verdict));
 	if (v->rule)
-		fprintf(o, "@%u\n", v->rule);
+		fprintf(o, "@%u", v->rule);
 	else
-		fprintf(o, "(policy)\n");
+		fprintf(o, "(policy)");
+	if (e && has_ah(v->pkt))
+		fprintf(o, "  [ah %s]", ah_result_name((enum ah_result)engine_ah_result(e, NULL,
+											 NULL)));
+	fputc('\n', o);
 	if (verbose)
 		fprintf(o, "       len %zu ttl %u exthdrs %u ipsec %u\n", len, v->pkt->outer.ttl,
 			v->pkt->outer.n_exthdrs, v->pkt->n_ipsec);
@@ -250,7 +298,7 @@ static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 /* ---- summary ---- */
 
 static void summary_text(FILE *o, const struct ruleset *rs, const struct counters_pkt *rc,
-			 const struct counters_thread *st, unsigned skipped)
+			 const struct counters_thread *st, unsigned skipped, bool with_sa)
 {
 	size_t i, n = ruleset_rule_count(rs);
 	uint64_t rejected = 0;
@@ -262,13 +310,27 @@ static void summary_text(FILE *o, const struct ruleset *rs, const struct counter
 			rc[i].bytes, ruleset_rule_text(rs, i));
 	fprintf(o, "%-7s %10" PRIu64 " %12" PRIu64 "  %s\n", "policy", rc[0].packets,
 		rc[0].bytes, ruleset_rule_text(rs, 0));
-	for (r = 1; r < COUNTERS_R_MAX; r++)
+	for (r = 1; r <= COUNTERS_R_DECODE_LAST; r++)
 		rejected += st->reason[r];
 	fprintf(o, "%-7s %10" PRIu64 " %12s  block:", "decoder", rejected, "");
-	for (r = 1; r < COUNTERS_R_MAX; r++)
+	for (r = 1; r <= COUNTERS_R_DECODE_LAST; r++)
 		if (st->reason[r])
 			fprintf(o, " %s %" PRIu64, counters_reason_name((enum counters_reason)r),
 				st->reason[r]);
+	if (with_sa) {
+		fprintf(o, "\n%-7s %10s %12s ", "ah", "", "");
+		for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
+			fprintf(o, " %s %" PRIu64, counters_ipsec_name((enum counters_ipsec)r),
+				st->ah[r]);
+		bool first = true;
+
+		for (r = COUNTERS_R_DECODE_LAST + 1; r < COUNTERS_R_MAX; r++)
+			if (st->reason[r]) {
+				fprintf(o, "%s %s %" PRIu64, first ? "; blocked:" : "",
+					counters_reason_name((enum counters_reason)r), st->reason[r]);
+				first = false;
+			}
+	}
 	fprintf(o, "\n%-7s %10" PRIu64 " %12" PRIu64 "  pass %" PRIu64 ", block %" PRIu64
 		", skipped %u\n", "total", st->received, st->received_bytes,
 		st->verdict[RULES_PASS].packets, st->verdict[RULES_BLOCK].packets, skipped);
@@ -297,6 +359,10 @@ static void summary_json(FILE *o, const struct ruleset *rs, const struct counter
 	for (r = 1; r < COUNTERS_R_MAX; r++)
 		fprintf(o, "%s\"%s\":%" PRIu64, r > 1 ? "," : "",
 			counters_reason_name((enum counters_reason)r), st->reason[r]);
+	fputs("},\"ah\":{", o);
+	for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
+		fprintf(o, "%s\"%s\":%" PRIu64, r ? "," : "",
+			counters_ipsec_name((enum counters_ipsec)r), st->ah[r]);
 	fprintf(o, "}}}\n");
 }
 
@@ -318,6 +384,7 @@ int replay_run(const struct replay_opts *o, struct diag_list *dl)
 		diag_add(dl, o->pcap, 0, 0, "out of memory");
 		goto out;
 	}
+	engine_set_sa(e, o->sat);
 	while ((st = pcapio_next(r, &f, dl)) != PCAPIO_EOF) {
 		if (st == PCAPIO_ERROR)
 			goto out;
@@ -330,18 +397,20 @@ int replay_run(const struct replay_opts *o, struct diag_list *dl)
 				fprintf(o->out, "%5u  skipped: %s\n", idx, f.skip);
 			continue;
 		}
+		engine_read_begin();	/* the SA store is read under RCU, as in the daemon */
 		engine_process(e, o->rs, f.l3, f.l3_len, ENGINE_DIR_FROM_ADDRS, 0, &v);
 		if (o->json)
-			json_packet(o->out, idx, v.len, &v);
+			json_packet(o->out, idx, v.len, &v, o->sat ? e : NULL);
 		else
-			text_packet(o->out, idx, v.len, &v, o->verbose);
+			text_packet(o->out, idx, v.len, &v, o->verbose, o->sat ? e : NULL);
+		engine_read_end();
 	}
 	rc = xcalloc(ruleset_rule_count(o->rs) + 1, sizeof(*rc));
 	ruleset_counters_sum(o->rs, rc);
 	if (o->json)
 		summary_json(o->out, o->rs, rc, engine_stats(e), skipped);
 	else
-		summary_text(o->out, o->rs, rc, engine_stats(e), skipped);
+		summary_text(o->out, o->rs, rc, engine_stats(e), skipped, o->sat != NULL);
 	ret = 0;
 out:
 	free(rc);

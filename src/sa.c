@@ -197,6 +197,11 @@ static struct sa *sa_alloc(const struct sa_config *c, unsigned nthreads)
 	s->highest = c->seq;
 	for (unsigned i = 0; i < nslots; i++)
 		s->slots[i] = (uint64_t)tag << 32;
+	/* The configured number itself was received (ip xfrm's "seq" is the highest seen):
+	 * it is a replay; the numbers below it in the window are not known, so stay open. */
+	if (c->seq && c->replay_window)
+		s->slots[(c->seq >> 5) & s->slot_mask] =
+			(uint64_t)(uint32_t)(c->seq >> 5) << 32 | 1ull << (c->seq & 31);
 	return s;
 }
 

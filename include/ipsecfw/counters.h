@@ -31,8 +31,32 @@ enum counters_reason {
 	COUNTERS_R_BAD_EXTHDR,
 	COUNTERS_R_CHAIN_TOO_LONG,
 	COUNTERS_R_TOO_DEEP,
+	/* IPsec stage: drops decided by `policy icv-failure` / `policy replay` (default block) */
+	COUNTERS_R_ICV_FAIL,
+	COUNTERS_R_REPLAYED,
+	COUNTERS_R_BAD_ICV_LENGTH,
 	COUNTERS_R_MAX
 };
+
+/* The last reason that comes from the decoder (enum decode_result has the same order). */
+#define COUNTERS_R_DECODE_LAST COUNTERS_R_TOO_DEEP
+
+/*
+ * Outcomes of AH verification, counted whether or not they led to a drop. Same order as
+ * enum ah_result (engine.c checks it).
+ */
+enum counters_ipsec {
+	COUNTERS_IPSEC_VERIFIED = 0,
+	COUNTERS_IPSEC_NO_SA,
+	COUNTERS_IPSEC_FRAGMENT,
+	COUNTERS_IPSEC_BAD_LENGTH,
+	COUNTERS_IPSEC_ICV_FAIL,
+	COUNTERS_IPSEC_REPLAYED,
+	COUNTERS_IPSEC_MAX
+};
+
+/* Stable name ("verified", "no-sa", "fragment", "bad-icv-length", "icv-fail", "replayed"). */
+const char *counters_ipsec_name(enum counters_ipsec k);
 
 /* Stable name ("truncated", ...); "none" for COUNTERS_R_NONE. */
 const char *counters_reason_name(enum counters_reason r);
@@ -50,6 +74,7 @@ struct counters_thread {
 	uint64_t decoded;		/* decoder said DECODE_OK */
 	struct counters_pkt verdict[2];	/* [0] pass, [1] block */
 	uint64_t reason[COUNTERS_R_MAX];/* drops by reason; [0] unused */
+	uint64_t ah[COUNTERS_IPSEC_MAX];/* AH verification outcomes */
 } __attribute__((aligned(CACHELINE)));
 
 /* Single-writer increment: a relaxed load and store, no read-modify-write bus lock. */

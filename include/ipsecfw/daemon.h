@@ -21,6 +21,7 @@
 
 struct daemon_opts {
 	const char *rules;	/* rule file (required) */
+	const char *keys;	/* key file (-k), NULL: an empty SA store */
 	const char *socket;	/* control socket path */
 	const char *pidfile;	/* NULL: none */
 	const char *user;	/* NULL: stay root */

@@ -11,6 +11,8 @@
 
 struct decode_pkt;
 struct log_ring;
+struct sa;
+struct sa_table;
 
 /*
  * The engine: one per packet thread, the same in ipsecfwd (NFQUEUE) and ipsecfw replay (pcap).
@@ -96,6 +98,20 @@ enum ruleset_dir engine_ifmap_dir(const struct engine_ifmap *m, uint32_t indev, 
  * format. queue tags the records. NULL turns logging off. Before the thread runs.
  */
 void engine_set_log(struct engine *e, struct log_ring *ring, uint16_t queue);
+
+/*
+ * Verify AH with the SAs of t (owned by the caller, outliving e; the daemon's is RCU-safe and
+ * changes under it, replay's is fixed). NULL: no store, AH is unverified. Before the thread
+ * runs.
+ */
+void engine_set_sa(struct engine *e, const struct sa_table *t);
+
+/*
+ * What the IPsec stage did with the last packet judged: its AH outcome (an enum ah_result;
+ * "no-sa" when the packet had no AH), the SA used (or NULL) and the full sequence number.
+ * Valid until the next engine_process(); the SA only inside the RCU read section.
+ */
+int engine_ah_result(const struct engine *e, const struct sa **sa, uint64_t *seq);
 
 /* The engine's counter block (single writer: its thread; others only read). */
 const struct counters_thread *engine_stats(const struct engine *e);

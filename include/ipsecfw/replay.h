@@ -10,6 +10,7 @@
 
 struct engine_verdict;
 struct ruleset;
+struct sa_table;
 
 /*
  * replay: run the engine over a capture and report, one line (or JSON object) per packet and
@@ -19,6 +20,7 @@ struct ruleset;
 struct replay_opts {
 	const char *pcap;
 	const struct ruleset *rs;
+	const struct sa_table *sat;	/* keys for AH verification, or NULL */
 	bool json;		/* one JSON object per line, then a summary object */
 	bool verbose;		/* more decoded detail per packet */
 	FILE *out;

@@ -358,7 +358,8 @@ print(v)' "$1" "$2"
 # $T/NAME.pcap, ready when this returns. Sets CAP_PID.
 capture_start() {
 	local ns=$1 ifc=$2 name=$3 i
-	bg "$ns" "$T/$name.tcpdump.log" tcpdump -n -i "$ifc" -Q in -U -s 0 -w "$T/$name.pcap" not arp
+	bg "$ns" "$T/$name.tcpdump.log" tcpdump -n -i "$ifc" -Q in -U --immediate-mode -s 0 \
+		-w "$T/$name.pcap" not arp
 	CAP_PID=$BG_PID
 	for i in $(seq 50); do
 		grep -q "listening on" "$T/$name.tcpdump.log" 2>/dev/null && return 0

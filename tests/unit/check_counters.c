@@ -13,8 +13,11 @@ START_TEST(test_reason_names)
 	ck_assert_str_eq(counters_reason_name(COUNTERS_R_NONE), "none");
 	ck_assert_str_eq(counters_reason_name(COUNTERS_R_BAD_AH_LENGTH), "bad-ah-length");
 	ck_assert_str_eq(counters_reason_name(COUNTERS_R_MAX), "unknown");
+	ck_assert_str_eq(counters_reason_name(COUNTERS_R_ICV_FAIL), "icv-fail");
+	ck_assert_str_eq(counters_ipsec_name(COUNTERS_IPSEC_NO_SA), "no-sa");
+	ck_assert_str_eq(counters_ipsec_name(COUNTERS_IPSEC_MAX), "unknown");
 	/* Every decoder outcome maps to the reason of the same name. */
-	for (r = 1; r < COUNTERS_R_MAX; r++)
+	for (r = 1; r <= COUNTERS_R_DECODE_LAST; r++)
 		ck_assert_msg(!strcmp(counters_reason_name((enum counters_reason)r),
 				      decode_result_name((enum decode_result)r)),
 			      "reason %d: counters says %s, decode says %s", r,

@@ -488,11 +488,12 @@ static const struct replay_case {
 		{ 5905, SA_REPLAY_OK, 5905 }, { 5905, SA_REPLAY_DUP, 5905 } } },
 	{ "window 0 disables", "replay-window 0", {
 		{ 5, SA_REPLAY_OK, 5 }, { 5, SA_REPLAY_OK, 5 }, { 1, SA_REPLAY_OK, 1 } } },
+	/* The configured seq was received already (ip xfrm's seq is the highest seen). */
 	{ "the configured seq is the top", "seq 1000", {
 		{ 936, SA_REPLAY_OLD, 936 }, { 937, SA_REPLAY_OK, 937 },
-		{ 1000, SA_REPLAY_OK, 1000 }, { 1000, SA_REPLAY_DUP, 1000 } } },
+		{ 1000, SA_REPLAY_DUP, 1000 }, { 1001, SA_REPLAY_OK, 1001 } } },
 	{ "32-bit counter exhausted", "seq 0xffffffff", {
-		{ 0xffffffff, SA_REPLAY_OK, 0xffffffff }, { 1, SA_REPLAY_OLD, 1 } } },
+		{ 0xffffffff, SA_REPLAY_DUP, 0xffffffff }, { 1, SA_REPLAY_OLD, 1 } } },
 	/* RFC 4303 A2.2 case A (Tl >= W - 1): below the window means the next subspace. */
 	{ "esn case A", "esn seq-hi 0 seq 0xfffffff0", {
 		{ 0xffffffe0, SA_REPLAY_OK, 0xffffffe0 },
