@@ -507,6 +507,39 @@ enum decode_result decode_packet(struct decode_pkt *p, const uint8_t *data, size
 	return r;
 }
 
+enum decode_result decode_esp_payload(struct decode_pkt *p, uint8_t next_hdr, const uint8_t *buf,
+				      size_t len)
+{
+	const uint8_t *data = p->data;
+	uint32_t dlen = p->len;
+	struct walk w = {
+		.p = p,
+		.ip = p->has_inner_ip ? &p->inner : &p->outer,
+		.end = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
+		.nh = next_hdr,
+		.n_ip = (uint8_t)(1 + p->has_inner_ip),
+	};
+	enum decode_result r = DECODE_OK;
+	unsigned steps;
+
+	/* Walk the plaintext as if it were the packet; views get offsets into buf. */
+	p->data = buf;
+	p->len = w.end;
+	p->has_inner_l4 = false;
+	if (w.ip->version == 6 && is_exthdr(next_hdr) && next_hdr != 0)
+		r = ip6_chain(&w, false);	/* destination options under ESP (RFC 4303 §3.1.1) */
+	for (steps = 0; r == DECODE_OK && !w.done; steps++) {
+		if (steps >= WALK_MAX_STEPS) {
+			r = DECODE_TOO_DEEP;
+			break;
+		}
+		r = walk_step(&w);
+	}
+	p->data = data;
+	p->len = dlen;
+	return r;
+}
+
 /* The ports of a TCP or UDP header right after the fixed IP header, when they are there. */
 static void quick_ports(const uint8_t *data, size_t len, size_t l4, int proto, uint16_t *sport,
 			uint16_t *dport)

@@ -168,6 +168,16 @@ struct decode_pkt {
 enum decode_result decode_packet(struct decode_pkt *p, const uint8_t *data, size_t len);
 
 /*
+ * Decode what a decrypted ESP payload carries (buf, len: the payload without padding and
+ * trailer, in a buffer of the caller's) as the header `next_hdr` says: an inner IPv4/IPv6
+ * header and its transport header (tunnel mode), or a transport header (transport mode;
+ * IPv6 destination options first when present). Fills p->inner / p->inner_l4 and their
+ * flags, with offsets into buf; p->data stays the packet. Bounded like decode_packet.
+ */
+enum decode_result decode_esp_payload(struct decode_pkt *p, uint8_t next_hdr, const uint8_t *buf,
+				      size_t len);
+
+/*
  * A header-only parse used as the speed limit in benchmarks: IP version, lengths, protocol
  * and ports of the outer header only, no extension chain or IPsec. Returns the protocol.
  */

@@ -902,6 +902,64 @@ START_TEST(test_quick)
 }
 END_TEST
 
+/* What a decrypted ESP payload carries: tunnel and transport, IPv6 options, bad inner data. */
+START_TEST(test_esp_payload)
+{
+	/* outer: IPv4 198.51.100.10 -> 192.0.2.1, ESP spi 0x2101 seq 1, opaque body */
+	static const char outer[] =
+		"45 00 00 30 00 01 00 00 40 32 00 00 c6 33 64 0a c0 00 02 01"
+		"00 00 21 01 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+	/* inner IPv4 198.51.100.30 -> 192.0.2.30, TCP 40000 > 22 SYN */
+	static const char tunnel[] =
+		"45 00 00 28 00 01 00 00 40 06 00 00 c6 33 64 1e c0 00 02 1e"
+		"9c 40 00 16 00 00 00 00 00 00 00 00 50 02 20 00 00 00 00 00";
+	static const char udp[] = "14 e9 00 35 00 0c 00 00 01 02 03 04";
+	/* IPv6 destination options (PadN) then UDP */
+	static const char v6opts_udp[] = "11 00 01 04 00 00 00 00 14 e9 00 35 00 08 00 00";
+	uint8_t pkt[128], in[128], in6[128];
+	struct decode_pkt p;
+	size_t n = unit_hex(outer, pkt, sizeof(pkt)), k;
+
+	ck_assert_int_eq(decode_packet(&p, pkt, n), DECODE_OK);
+	ck_assert(p.n_ipsec == 1 && !p.has_inner_ip && !p.has_inner_l4);
+	k = unit_hex(tunnel, in, sizeof(in));
+	ck_assert_int_eq(decode_esp_payload(&p, DECODE_PROTO_IPIP, in, k), DECODE_OK);
+	ck_assert(p.has_inner_ip && p.has_inner_l4);
+	ck_assert_uint_eq(p.inner.src.b[3], 30);
+	ck_assert_uint_eq(p.inner_l4.proto, DECODE_PROTO_TCP);
+	ck_assert_uint_eq(p.inner_l4.dport, 22);
+	ck_assert_ptr_eq(p.data, pkt);			/* the packet view is back */
+	ck_assert_uint_eq(p.outer.dst.b[3], 1);
+
+	ck_assert_int_eq(decode_packet(&p, pkt, n), DECODE_OK);
+	k = unit_hex(udp, in, sizeof(in));
+	ck_assert_int_eq(decode_esp_payload(&p, DECODE_PROTO_UDP, in, k), DECODE_OK);
+	ck_assert(!p.has_inner_ip && p.has_inner_l4);
+	ck_assert_uint_eq(p.inner_l4.sport, 5353);
+	ck_assert_uint_eq(p.inner_l4.dport, 53);
+	/* A cut inner header is the decoder's refusal, not a crash. */
+	ck_assert_int_eq(decode_esp_payload(&p, DECODE_PROTO_TCP, in, 6), DECODE_TRUNCATED);
+	ck_assert_int_eq(decode_esp_payload(&p, DECODE_PROTO_IPIP, in, 3), DECODE_BAD_VERSION);
+	/* Next header 59: a dummy packet, nothing inside. */
+	ck_assert_int_eq(decode_esp_payload(&p, 59, in, k), DECODE_OK);
+	ck_assert(!p.has_inner_l4);
+
+	/* IPv6 transport with destination options under ESP. */
+	{
+		static const char outer6[] =
+			"60 00 00 00 00 10 32 40 20 01 0d b8 00 01 00 00 00 00 00 00 00 00 00 10"
+			"20 01 0d b8 00 02 00 00 00 00 00 00 00 00 00 10"
+			"00 00 21 02 00 00 00 01 00 00 00 00 00 00 00 00";
+
+		n = unit_hex(outer6, pkt, sizeof(pkt));
+		ck_assert_int_eq(decode_packet(&p, pkt, n), DECODE_OK);
+		k = unit_hex(v6opts_udp, in6, sizeof(in6));
+		ck_assert_int_eq(decode_esp_payload(&p, DECODE_PROTO_DSTOPTS, in6, k), DECODE_OK);
+		ck_assert(p.has_inner_l4 && p.inner_l4.dport == 53);
+	}
+}
+END_TEST
+
 Suite *decode_suite(void)
 {
 	Suite *s = suite_create("decode");
@@ -920,6 +978,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tf, test_udp_encap_fields);
 	tcase_add_test(tf, test_padding_fields);
 	tcase_add_test(tf, test_reuse);
+	tcase_add_test(tf, test_esp_payload);
 	tcase_add_test(tf, test_names);
 	tcase_add_loop_test(tf, test_quick, 0, (int)ARRAY_SIZE(quick_cases));
 	suite_add_tcase(s, tc);
