@@ -150,7 +150,7 @@ bool crypto_auth_icv_ok(const struct crypto_auth_info *info, unsigned bits)
 }
 
 /* Report the oldest queued OpenSSL error (or what we were doing) and empty the queue. */
-static void ossl_diag(struct diag_list *dl, const struct crypto_auth_info *info, const char *what)
+static void ossl_diag(struct diag_list *dl, const char *name, const char *what)
 {
 	char buf[160] = "unknown error";
 	unsigned long e = ERR_get_error();
@@ -158,7 +158,7 @@ static void ossl_diag(struct diag_list *dl, const struct crypto_auth_info *info,
 	if (e)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	diag_add(dl, NULL, 0, 0, "%s: OpenSSL failed to %s: %s", info->name, what, buf);
+	diag_add(dl, NULL, 0, 0, "%s: OpenSSL failed to %s: %s", name, what, buf);
 }
 
 static int hmac_setup(struct crypto_auth *a, const uint8_t *key, size_t key_len)
@@ -273,7 +273,7 @@ struct crypto_auth *crypto_auth_new(const struct crypto_auth_info *info, const u
 		rc = hmac_setup(a, key, key_len);
 	}
 	if (rc) {
-		ossl_diag(dl, info, "prepare the key");
+		ossl_diag(dl, info->name, "prepare the key");
 		crypto_auth_free(a);
 		return NULL;
 	}
@@ -438,4 +438,382 @@ bool crypto_auth_verify(struct crypto_auth *a, const uint8_t *iv, const struct c
 	if (crypto_auth_compute(a, iv, v, n, out))
 		return false;
 	return CRYPTO_memcmp(out, icv, a->icv_len) == 0;
+}
+
+/*
+ * ESP (RFC 4303). cbc(aes) and ecb(cipher_null) pair with one of the authenticators above: the
+ * ICV over SPI .. ciphertext (and the high sequence half with ESN) is verified in constant
+ * time before a byte is decrypted. The AEADs (RFC 4106 AES-GCM, RFC 7634 ChaCha20-Poly1305,
+ * RFC 4543 AES-GMAC) key one OpenSSL context in crypto_esp_new(); a packet only sets the
+ * nonce salt || IV (EVP_DecryptInit_ex with NULL cipher and key: no allocation on 3.0, see
+ * the unit test that hooks OpenSSL's allocator), the expected tag, the AAD and runs
+ * update/final. cbc(aes) likewise only resets the IV of a context keyed once, padding off.
+ */
+#define ESP_HDR_LEN 8		/* SPI and sequence number */
+#define ESP_SALT_LEN 4
+#define ESP_KEY_MAX 36
+
+static const struct crypto_enc_info enc_table[CRYPTO_ENC_MAX] = {
+	{ "ecb(cipher_null)", CRYPTO_ENC_NULL, false, 0, 0, 0, 4, 0 },
+	{ "cbc(aes)", CRYPTO_ENC_CBC_AES, false, 16, 32, 16, 16, 0 },
+	{ "rfc4106(gcm(aes))", CRYPTO_ENC_GCM_AES, true, 20, 36, 8, 4, 128 },
+	{ "rfc7539esp(chacha20,poly1305)", CRYPTO_ENC_CHACHAPOLY, true, 36, 36, 8, 4, 128 },
+	{ "rfc4543(gcm(aes))", CRYPTO_ENC_GMAC_AES, true, 20, 36, 8, 4, 128 },
+};
+
+/*
+ * Hot fields first: what every packet reads. Everything from `salt` on is secret or derived
+ * from the key; the whole object is cleansed when it is freed.
+ */
+struct crypto_esp {
+	enum crypto_enc_alg alg;
+	size_t iv_len, block, icv_len;
+	EVP_CIPHER_CTX *dctx;		/* cbc, gcm, chachapoly, gmac: keyed for decryption */
+	struct crypto_auth *auth;	/* null, cbc */
+	const struct crypto_enc_info *info;
+	const EVP_CIPHER *cipher;
+	EVP_CIPHER_CTX *ectx;		/* crypto_esp_encrypt(): made on first use */
+	uint8_t salt[ESP_SALT_LEN];	/* AEAD: the nonce's first 4 bytes */
+	uint8_t key[ESP_KEY_MAX];	/* kept for ectx only */
+	size_t key_len;
+};
+
+const struct crypto_enc_info *crypto_enc_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(enc_table); i++)
+		if (!strcmp(enc_table[i].name, name))
+			return &enc_table[i];
+	return NULL;
+}
+
+bool crypto_enc_icv_ok(const struct crypto_enc_info *info, unsigned bits)
+{
+	switch (info->alg) {
+	case CRYPTO_ENC_NULL:
+	case CRYPTO_ENC_CBC_AES:
+		return bits == 0;
+	case CRYPTO_ENC_GCM_AES:
+		return bits == 64 || bits == 96 || bits == 128;
+	case CRYPTO_ENC_CHACHAPOLY:
+	case CRYPTO_ENC_GMAC_AES:
+		return bits == 128;
+	case CRYPTO_ENC_MAX:
+		break;
+	}
+	return false;
+}
+
+static bool enc_key_len_ok(const struct crypto_enc_info *info, size_t key_len,
+			   struct diag_list *dl)
+{
+	size_t salt = info->alg == CRYPTO_ENC_GCM_AES || info->alg == CRYPTO_ENC_GMAC_AES ?
+			      ESP_SALT_LEN : 0;
+
+	if (info->alg == CRYPTO_ENC_CBC_AES || salt) {
+		if (key_len == 16 + salt || key_len == 24 + salt || key_len == 32 + salt)
+			return true;
+		diag_add(dl, NULL, 0, 0, "%s: key is %zu bytes, expected %zu, %zu or %zu%s",
+			 info->name, key_len, 16 + salt, 24 + salt, 32 + salt,
+			 salt ? " (AES-128/192/256 key and a 4-byte salt)" : "");
+		return false;
+	}
+	if (key_len == info->key_min)
+		return true;
+	diag_add(dl, NULL, 0, 0, "%s: key is %zu bytes, expected %u%s", info->name, key_len,
+		 info->key_min, info->alg == CRYPTO_ENC_CHACHAPOLY ? " (32-byte key, 4-byte salt)" : "");
+	return false;
+}
+
+static const EVP_CIPHER *enc_cipher(const struct crypto_enc_info *info, size_t key_len)
+{
+	switch (info->alg) {
+	case CRYPTO_ENC_CBC_AES:
+		return key_len == 16 ? EVP_aes_128_cbc() :
+		       key_len == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+	case CRYPTO_ENC_GCM_AES:
+	case CRYPTO_ENC_GMAC_AES:
+		return key_len == 20 ? EVP_aes_128_gcm() :
+		       key_len == 28 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+	case CRYPTO_ENC_CHACHAPOLY:
+		return EVP_chacha20_poly1305();
+	case CRYPTO_ENC_NULL:
+	case CRYPTO_ENC_MAX:
+		break;
+	}
+	return NULL;
+}
+
+/* Key a fresh context for one direction; cbc without padding. NULL on an OpenSSL error. */
+static EVP_CIPHER_CTX *enc_ctx_new(const struct crypto_esp *c, int enc)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	size_t cipher_key = c->info->aead ? c->key_len - ESP_SALT_LEN : c->key_len;
+
+	if (!ctx)
+		return NULL;
+	if (!EVP_CipherInit_ex(ctx, c->cipher, NULL, NULL, NULL, enc) ||
+	    (size_t)EVP_CIPHER_CTX_get_key_length(ctx) != cipher_key ||
+	    !EVP_CipherInit_ex(ctx, NULL, NULL, c->key, NULL, enc) ||
+	    (c->alg == CRYPTO_ENC_CBC_AES && !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The pairing rules: which ciphers need an authenticator and which ICV lengths go with it. */
+static bool esp_pairing_ok(const struct crypto_enc_info *enc, unsigned icv_bits,
+			   const struct crypto_auth *auth, struct diag_list *dl)
+{
+	if (enc->aead) {
+		if (auth)
+			diag_add(dl, NULL, 0, 0, "%s: an AEAD cipher takes no separate auth",
+				 enc->name);
+		else if (!crypto_enc_icv_ok(enc, icv_bits))
+			diag_add(dl, NULL, 0, 0, "%s: an ICV of %u bits is not allowed "
+				 "(default %u)", enc->name, icv_bits, enc->icv_bits);
+		else
+			return true;
+		return false;
+	}
+	if (!auth)
+		diag_add(dl, NULL, 0, 0, "%s: needs an auth algorithm (ESP without integrity "
+			 "is refused)", enc->name);
+	else if (auth->alg == CRYPTO_AUTH_GMAC_AES)
+		diag_add(dl, NULL, 0, 0, "%s: %s is not an ESP auth algorithm; use it as the "
+			 "cipher", enc->name, auth->info->name);
+	else if (icv_bits && icv_bits != auth->icv_len * 8)
+		diag_add(dl, NULL, 0, 0, "%s: an ICV of %u bits does not match %s's %zu",
+			 enc->name, icv_bits, auth->info->name, auth->icv_len * 8);
+	else
+		return true;
+	return false;
+}
+
+struct crypto_esp *crypto_esp_new(const struct crypto_enc_info *enc, const uint8_t *key,
+				  size_t key_len, unsigned icv_bits, struct crypto_auth *auth,
+				  struct diag_list *dl)
+{
+	struct crypto_esp *c;
+
+	assert(enc && enc->alg < CRYPTO_ENC_MAX);
+	if (!enc_key_len_ok(enc, key_len, dl) || !esp_pairing_ok(enc, icv_bits, auth, dl))
+		goto err_free_auth;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		diag_add(dl, NULL, 0, 0, "%s: out of memory", enc->name);
+		goto err_free_auth;
+	}
+	c->alg = enc->alg;
+	c->info = enc;
+	c->iv_len = enc->iv_len;
+	c->block = enc->block;
+	c->auth = auth;
+	c->icv_len = enc->aead ? icv_bits / 8 : crypto_auth_icv_len(auth);
+	c->key_len = key_len;
+	if (key_len)
+		memcpy(c->key, key, key_len);
+	if (enc->aead)
+		memcpy(c->salt, key + key_len - ESP_SALT_LEN, ESP_SALT_LEN);
+	c->cipher = enc_cipher(enc, key_len);
+	if (c->cipher && !(c->dctx = enc_ctx_new(c, 0))) {
+		ossl_diag(dl, enc->name, "prepare the key");
+		crypto_esp_free(c);
+		return NULL;
+	}
+	return c;
+
+err_free_auth:
+	crypto_auth_free(auth);
+	return NULL;
+}
+
+void crypto_esp_free(struct crypto_esp *c)
+{
+	if (!c)
+		return;
+	EVP_CIPHER_CTX_free(c->dctx);
+	EVP_CIPHER_CTX_free(c->ectx);
+	crypto_auth_free(c->auth);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+static void store_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The AEAD AAD: SPI || seq_lo, or SPI || seq_hi || seq_lo with ESN (RFC 4106 §5). */
+static int esp_aad(const uint8_t *esp, bool esn, uint32_t seq_hi, uint8_t *aad)
+{
+	memcpy(aad, esp, 4);
+	if (!esn) {
+		memcpy(aad + 4, esp + 4, 4);
+		return 8;
+	}
+	store_be32(aad + 4, seq_hi);
+	memcpy(aad + 8, esp + 4, 4);
+	return 12;
+}
+
+/*
+ * GCM, ChaCha20-Poly1305, GMAC on a checked packet: nonce salt || IV, then the AAD, then the
+ * ciphertext (GMAC: IV and payload are more AAD), and the tag decides in final. OpenSSL
+ * compares the tag in constant time.
+ */
+static enum crypto_esp_result aead_open(struct crypto_esp *c, const uint8_t *esp, int ct_len,
+					bool esn, uint32_t seq_hi, uint8_t *out)
+{
+	uint8_t nonce[ESP_SALT_LEN + 8], aad[12], tag[CRYPTO_ESP_AEAD_ICV_MAX];
+	const uint8_t *iv = esp + ESP_HDR_LEN, *ct = iv + c->iv_len;
+	bool gmac = c->alg == CRYPTO_ENC_GMAC_AES;
+	int outl = 0, n;
+
+	memcpy(nonce, c->salt, ESP_SALT_LEN);
+	memcpy(nonce + ESP_SALT_LEN, iv, 8);
+	memcpy(tag, ct + ct_len, c->icv_len);
+	if (!EVP_DecryptInit_ex(c->dctx, NULL, NULL, NULL, nonce) ||
+	    !EVP_DecryptUpdate(c->dctx, NULL, &n, aad, esp_aad(esp, esn, seq_hi, aad)))
+		return CRYPTO_ESP_ERROR;
+	if (gmac) {
+		if (!EVP_DecryptUpdate(c->dctx, NULL, &n, iv, (int)c->iv_len) ||
+		    !EVP_DecryptUpdate(c->dctx, NULL, &n, ct, ct_len))
+			return CRYPTO_ESP_ERROR;
+	} else if (!EVP_DecryptUpdate(c->dctx, out, &outl, ct, ct_len) || outl != ct_len) {
+		return CRYPTO_ESP_ERROR;
+	}
+	if (!EVP_CIPHER_CTX_ctrl(c->dctx, EVP_CTRL_AEAD_SET_TAG, (int)c->icv_len, tag))
+		return CRYPTO_ESP_ERROR;
+	if (EVP_DecryptFinal_ex(c->dctx, out + outl, &n) <= 0)
+		return CRYPTO_ESP_ICV_FAIL;
+	if (gmac)
+		memcpy(out, ct, (size_t)ct_len);
+	return CRYPTO_ESP_OK;
+}
+
+/* null and cbc: the ICV over SPI .. ciphertext (|| seq_hi) first, then decrypt. */
+static enum crypto_esp_result auth_then_decrypt(struct crypto_esp *c, const uint8_t *esp,
+						size_t len, int ct_len, bool esn,
+						uint32_t seq_hi, uint8_t *out)
+{
+	const uint8_t *iv = esp + ESP_HDR_LEN, *ct = iv + c->iv_len;
+	uint8_t hi[4];
+	struct crypto_iov v[2] = { { esp, len - c->icv_len }, { hi, sizeof(hi) } };
+	int outl = 0, n = 0;
+
+	store_be32(hi, seq_hi);
+	if (!crypto_auth_verify(c->auth, NULL, v, esn ? 2 : 1, esp + len - c->icv_len))
+		return CRYPTO_ESP_ICV_FAIL;
+	if (c->alg == CRYPTO_ENC_NULL) {
+		memcpy(out, ct, (size_t)ct_len);
+		return CRYPTO_ESP_OK;
+	}
+	if (!EVP_DecryptInit_ex(c->dctx, NULL, NULL, NULL, iv) ||
+	    !EVP_DecryptUpdate(c->dctx, out, &outl, ct, ct_len) ||
+	    !EVP_DecryptFinal_ex(c->dctx, out + outl, &n) || outl + n != ct_len)
+		return CRYPTO_ESP_ERROR;
+	return CRYPTO_ESP_OK;
+}
+
+enum crypto_esp_result crypto_esp_decrypt(struct crypto_esp *c, const uint8_t *esp, size_t len,
+					  bool esn, uint32_t seq_hi, uint8_t *out,
+					  size_t *out_len)
+{
+	size_t over = ESP_HDR_LEN + c->iv_len + c->icv_len, ct_len;
+	enum crypto_esp_result r;
+
+	/* Attacker-controlled length: room for header, IV and ICV, whole blocks, a trailer. */
+	if (len <= over || len - over > INT_MAX)
+		return CRYPTO_ESP_BAD_LENGTH;
+	ct_len = len - over;
+	if (ct_len % c->block)
+		return CRYPTO_ESP_BAD_LENGTH;
+	if (c->info->aead)
+		r = aead_open(c, esp, (int)ct_len, esn, seq_hi, out);
+	else
+		r = auth_then_decrypt(c, esp, len, (int)ct_len, esn, seq_hi, out);
+	if (r == CRYPTO_ESP_OK)
+		*out_len = ct_len;
+	return r;
+}
+
+/* Encrypt side of aead_open(), for crypto_esp_encrypt(): ciphertext and tag into out. */
+static enum crypto_esp_result aead_seal(struct crypto_esp *c, uint8_t *pkt, int pt_len,
+					bool esn, uint32_t seq_hi, const uint8_t *plain)
+{
+	uint8_t nonce[ESP_SALT_LEN + 8], aad[12];
+	uint8_t *iv = pkt + ESP_HDR_LEN, *ct = iv + c->iv_len;
+	bool gmac = c->alg == CRYPTO_ENC_GMAC_AES;
+	int outl = 0, n;
+
+	memcpy(nonce, c->salt, ESP_SALT_LEN);
+	memcpy(nonce + ESP_SALT_LEN, iv, 8);
+	if (!EVP_EncryptInit_ex(c->ectx, NULL, NULL, NULL, nonce) ||
+	    !EVP_EncryptUpdate(c->ectx, NULL, &n, aad, esp_aad(pkt, esn, seq_hi, aad)))
+		return CRYPTO_ESP_ERROR;
+	if (gmac) {
+		memcpy(ct, plain, (size_t)pt_len);
+		if (!EVP_EncryptUpdate(c->ectx, NULL, &n, iv, (int)c->iv_len) ||
+		    !EVP_EncryptUpdate(c->ectx, NULL, &n, ct, pt_len))
+			return CRYPTO_ESP_ERROR;
+	} else if (!EVP_EncryptUpdate(c->ectx, ct, &outl, plain, pt_len) || outl != pt_len) {
+		return CRYPTO_ESP_ERROR;
+	}
+	if (!EVP_EncryptFinal_ex(c->ectx, ct + outl, &n) ||
+	    !EVP_CIPHER_CTX_ctrl(c->ectx, EVP_CTRL_AEAD_GET_TAG, (int)c->icv_len, ct + pt_len))
+		return CRYPTO_ESP_ERROR;
+	return CRYPTO_ESP_OK;
+}
+
+/* Encrypt side of auth_then_decrypt(): encrypt, then the ICV over what was written. */
+static enum crypto_esp_result encrypt_then_auth(struct crypto_esp *c, uint8_t *pkt, int pt_len,
+						bool esn, uint32_t seq_hi, const uint8_t *plain)
+{
+	uint8_t *iv = pkt + ESP_HDR_LEN, *ct = iv + c->iv_len, hi[4];
+	size_t body = ESP_HDR_LEN + c->iv_len + (size_t)pt_len;
+	struct crypto_iov v[2] = { { pkt, body }, { hi, sizeof(hi) } };
+	int outl = 0, n = 0;
+
+	if (c->alg == CRYPTO_ENC_NULL) {
+		memcpy(ct, plain, (size_t)pt_len);
+	} else if (!EVP_EncryptInit_ex(c->ectx, NULL, NULL, NULL, iv) ||
+		   !EVP_EncryptUpdate(c->ectx, ct, &outl, plain, pt_len) ||
+		   !EVP_EncryptFinal_ex(c->ectx, ct + outl, &n) || outl + n != pt_len) {
+		return CRYPTO_ESP_ERROR;
+	}
+	store_be32(hi, seq_hi);
+	if (crypto_auth_compute(c->auth, NULL, v, esn ? 2 : 1, pkt + body))
+		return CRYPTO_ESP_ERROR;
+	return CRYPTO_ESP_OK;
+}
+
+enum crypto_esp_result crypto_esp_encrypt(struct crypto_esp *c, uint32_t spi, uint64_t seq,
+					  bool esn, const uint8_t *iv, const uint8_t *plain,
+					  size_t plain_len, uint8_t *out, size_t *out_len)
+{
+	enum crypto_esp_result r;
+
+	if (!plain_len || plain_len % c->block || plain_len > INT_MAX / 2)
+		return CRYPTO_ESP_BAD_LENGTH;
+	if (!esn && seq >> 32)
+		return CRYPTO_ESP_ERROR;
+	if (c->cipher && !c->ectx && !(c->ectx = enc_ctx_new(c, 1)))
+		return CRYPTO_ESP_ERROR;
+	store_be32(out, spi);
+	store_be32(out + 4, (uint32_t)seq);
+	if (c->iv_len)
+		memcpy(out + ESP_HDR_LEN, iv, c->iv_len);
+	if (c->info->aead)
+		r = aead_seal(c, out, (int)plain_len, esn, (uint32_t)(seq >> 32), plain);
+	else
+		r = encrypt_then_auth(c, out, (int)plain_len, esn, (uint32_t)(seq >> 32), plain);
+	if (r == CRYPTO_ESP_OK)
+		*out_len = ESP_HDR_LEN + c->iv_len + plain_len + c->icv_len;
+	return r;
 }
