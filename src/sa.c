@@ -7,15 +7,21 @@
  * without locks; control calls (load, add, del, flush) are serialized by a mutex, replace
  * or remove nodes atomically and free the old SAs with call_rcu, after every reader that
  * could see them is done. Each SA carries one prepared crypto context per packet thread
- * (made when the SA is added, never per packet) and no copy of its key: the key lives
- * only in the contexts, which crypto_auth_free cleanses.
+ * (made when the SA is added, never per packet: an AH authenticator, or an ESP context
+ * that owns its authenticator) and no copy of its keys: they live only in the contexts,
+ * which crypto_auth_free and crypto_esp_free cleanse.
  *
  * The replay window implements RFC 4302 §3.4.3 and RFC 4303 §3.4.3 with the extended
  * sequence number inference of RFC 4303 Appendix A2; its lock-free rule is written down in
  * sa.h. The parser reads the ipsecfw.keys(5) syntax (Linux `ip xfrm state` words), keeps
  * going after an error to report every bad line, and adds nothing unless all lines are
- * good. Key bytes read from the file are held in buffers this module owns and wipes; a
- * diagnostic never quotes a hex string, in case it is a key in the wrong place.
+ * good. It refuses ESP without integrity (NULL encryption alone, which RFC 4303 forbids,
+ * and CBC alone, which can be tampered with) and AEAD algorithms written as
+ * plain ciphers. Wireshark's esp_sa file (the ESP SA table of its preferences, which
+ * strongSwan's save-keys plugin also writes) is read by a second front end that maps its
+ * algorithm names onto the same configuration and the same checks. Key bytes read from a
+ * file are held in buffers this module owns and wipes; a diagnostic never quotes a hex
+ * string, in case it is a key in the wrong place.
  */
 #include "ipsecfw/sa.h"
 
@@ -46,7 +52,7 @@
 
 /* One packet thread's counters for one SA: single writer, a cache line of its own. */
 struct sa_thread_stats {
-	uint64_t packets, bytes, icv_failures, replays, bad_length;
+	uint64_t packets, bytes, icv_failures, replays, bad_length, bad_padding;
 } __attribute__((aligned(CACHELINE)));
 
 /*
@@ -57,7 +63,8 @@ struct sa_thread_stats {
 struct sa {
 	struct cds_lfht_node node;
 	struct sa_config cfg;
-	struct crypto_auth **auth;	/* [nthreads] */
+	struct crypto_auth **auth;	/* [nthreads]: AH's authenticators; NULL for ESP */
+	struct crypto_esp **esp;	/* [nthreads]: ESP's contexts; NULL for AH */
 	uint64_t *slots;		/* [slot_mask + 1]: (block tag << 32) | bitmap */
 	struct sa_thread_stats *stats;	/* [nthreads] */
 	uint32_t slot_mask;
@@ -159,8 +166,10 @@ static void sa_destroy(struct sa *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < s->nthreads; i++)
+	for (unsigned i = 0; i < s->nthreads; i++) {
 		crypto_auth_free(s->auth[i]);
+		crypto_esp_free(s->esp[i]);
+	}
 	wipe(s, sizeof(*s));
 	free(s);
 }
@@ -171,8 +180,8 @@ static void sa_free_rcu(struct rcu_head *h)
 }
 
 /*
- * One allocation: the SA, then the per-thread counters, the replay slots and the context
- * pointers. Slot tags start one full window behind the configured number, empty, so
+ * One allocation: the SA, then the per-thread counters, the replay slots and the two
+ * arrays of context pointers (one of them stays all NULL). Slot tags start one full window behind the configured number, empty, so
  * every block the window can reach replaces them.
  */
 static struct sa *sa_alloc(const struct sa_config *c, unsigned nthreads)
@@ -181,7 +190,8 @@ static struct sa *sa_alloc(const struct sa_config *c, unsigned nthreads)
 	size_t off_stats = round_up(sizeof(struct sa), CACHELINE);
 	size_t off_slots = off_stats + (size_t)nthreads * sizeof(struct sa_thread_stats);
 	size_t off_auth = round_up(off_slots + nslots * sizeof(uint64_t), CACHELINE);
-	size_t size = round_up(off_auth + nthreads * sizeof(struct crypto_auth *), CACHELINE);
+	size_t off_esp = off_auth + nthreads * sizeof(struct crypto_auth *);
+	size_t size = round_up(off_esp + nthreads * sizeof(struct crypto_esp *), CACHELINE);
 	uint32_t tag = (uint32_t)((c->seq >> 5) - nslots);
 	struct sa *s = aligned_alloc(CACHELINE, size);
 
@@ -192,6 +202,7 @@ static struct sa *sa_alloc(const struct sa_config *c, unsigned nthreads)
 	s->stats = (struct sa_thread_stats *)((char *)s + off_stats);
 	s->slots = (uint64_t *)((char *)s + off_slots);
 	s->auth = (struct crypto_auth **)((char *)s + off_auth);
+	s->esp = (struct crypto_esp **)((char *)s + off_esp);
 	s->slot_mask = nslots - 1;
 	s->nthreads = nthreads;
 	s->highest = c->seq;
@@ -230,6 +241,12 @@ struct crypto_auth *sa_auth(struct sa *s, unsigned thread)
 {
 	assert(thread < s->nthreads);
 	return s->auth[thread];
+}
+
+struct crypto_esp *sa_esp(struct sa *s, unsigned thread)
+{
+	assert(thread < s->nthreads);
+	return s->esp[thread];
 }
 
 /* Serial-number order of 32-bit block tags: is a before b? */
@@ -355,6 +372,9 @@ void sa_note(struct sa *s, unsigned thread, enum sa_event ev, uint64_t bytes)
 		break;
 	case SA_EV_BAD_LENGTH:
 		counters_add(&st->bad_length, 1);
+		break;
+	case SA_EV_BAD_PADDING:
+		counters_add(&st->bad_padding, 1);
 		break;
 	case SA_EV_MAX:
 		break;
@@ -519,6 +539,7 @@ static void sum_stats(const struct sa *s, struct sa_stats *st)
 		st->icv_failures += counters_read(&s->stats[i].icv_failures);
 		st->replays += counters_read(&s->stats[i].replays);
 		st->bad_length += counters_read(&s->stats[i].bad_length);
+		st->bad_padding += counters_read(&s->stats[i].bad_padding);
 	}
 	st->highest_seq = __atomic_load_n(&s->highest, __ATOMIC_RELAXED);
 }
@@ -546,20 +567,37 @@ static const char *mode_name(enum sa_mode m)
 	return m == SA_MODE_TRANSPORT ? "transport" : m == SA_MODE_TUNNEL ? "tunnel" : NULL;
 }
 
+/* The algorithm words of c: "auth-trunc A N", "enc E auth-trunc A N" or "aead E N". */
+static void format_algs(const struct sa_config *c, char *buf, size_t size)
+{
+	const char *auth = c->auth ? c->auth->name : "?";
+
+	if (c->enc && c->enc->aead)
+		snprintf(buf, size, "aead %s %u", c->enc->name, c->icv_bits);
+	else if (c->enc)
+		snprintf(buf, size, "enc %s auth-trunc %s %u", c->enc->name, auth, c->icv_bits);
+	else
+		snprintf(buf, size, "auth-trunc %s %u", auth, c->icv_bits);
+}
+
 int sa_config_format(const struct sa_config *c, char *buf, size_t size)
 {
 	char dst[INET6_ADDRSTRLEN] = "?", src[INET6_ADDRSTRLEN] = "?";
+	char algs[96], encap[40] = "";
 	int af = c->family == 4 ? AF_INET : AF_INET6;
 	const char *mode = mode_name(c->mode);
 
 	inet_ntop(af, c->dst, dst, sizeof(dst));
 	if (c->has_src)
 		inet_ntop(af, c->src, src, sizeof(src));
-	return snprintf(buf, size, "%s spi 0x%08x dst %s%s%s auth-trunc %s %u%s%s replay-window %u%s",
+	format_algs(c, algs, sizeof(algs));
+	if (c->udp_encap)
+		snprintf(encap, sizeof(encap), " encap espinudp %u %u 0.0.0.0", c->encap_sport,
+			 c->encap_dport);
+	return snprintf(buf, size, "%s spi 0x%08x dst %s%s%s %s%s%s replay-window %u%s%s",
 			proto_name(c->proto), c->spi, dst, c->has_src ? " src " : "",
-			c->has_src ? src : "", c->auth ? c->auth->name : "?", c->icv_bits,
-			mode ? " mode " : "", mode ? mode : "", c->replay_window,
-			c->esn ? " esn" : "");
+			c->has_src ? src : "", algs, mode ? " mode " : "", mode ? mode : "",
+			c->replay_window, c->esn ? " esn" : "", encap);
 }
 
 /* --- the key-file parser ------------------------------------------------------------- */
@@ -576,9 +614,13 @@ enum {
 	SEEN_PROTO = 1 << 0, SEEN_SPI = 1 << 1, SEEN_DST = 1 << 2, SEEN_SRC = 1 << 3,
 	SEEN_AUTH = 1 << 4, SEEN_MODE = 1 << 5, SEEN_ESN = 1 << 6, SEEN_WINDOW = 1 << 7,
 	SEEN_SEQ_HI = 1 << 8, SEEN_SEQ = 1 << 9, SEEN_REQID = 1 << 10, SEEN_FLAG = 1 << 11,
+	SEEN_ENC = 1 << 12, SEEN_AEAD = 1 << 13, SEEN_ENCAP = 1 << 14,
 };
 
-/* One line being parsed. The key bytes are wiped by parse_line before it returns. */
+/*
+ * One line being parsed. key is the integrity key, enc_key ESP's encryption or AEAD key;
+ * both are wiped before the line's parser returns.
+ */
 struct line {
 	const char *file;
 	unsigned lineno;
@@ -589,10 +631,13 @@ struct line {
 	struct sa_config cfg;
 	uint8_t key[SA_KEY_MAX];
 	size_t key_len;
+	uint8_t enc_key[SA_KEY_MAX];
+	size_t enc_key_len;
 	uint32_t seq_hi, seq_lo;
 	uint8_t src_family;
 	unsigned seen;
-	unsigned first_col, src_col, seq_hi_col, window_col, key_col;
+	unsigned first_col, src_col, seq_hi_col, window_col, key_col, enc_key_col;
+	unsigned proto_col, auth_col, enc_col, aead_col, encap_col;
 };
 
 static void line_err(struct line *l, unsigned col, const char *fmt, ...)
@@ -771,36 +816,62 @@ static bool opt_src(struct line *l, const struct tok *opt)
 	return l->src_family != 0;
 }
 
-/* The key: 0x and an even number of hex digits; the bytes go into l->key only. */
+/*
+ * A key of t.len characters at p: 0x and an even number of hex digits, into out (SA_KEY_MAX
+ * bytes, the caller's secret buffer). With empty_ok, "0x" alone and "" are an empty key
+ * (NULL encryption has none). Reports at col; false after an error.
+ */
+static bool parse_key(struct line *l, const char *p, size_t len, unsigned col, bool empty_ok,
+		      uint8_t *out, size_t *out_len)
+{
+	size_t n = len >= 2 ? (len - 2) / 2 : 0;
+	int hi, lo;
+
+	if (empty_ok && (len == 0 || (len == 2 && !memcmp(p, "\"\"", 2)))) {
+		*out_len = 0;
+		return true;
+	}
+	if (len < (empty_ok ? 2u : 4u) || p[0] != '0' || (p[1] | 0x20) != 'x' || len % 2) {
+		line_err(l, col, "expected a key as 0x and an even number of hex digits");
+		return false;
+	}
+	if (n > SA_KEY_MAX) {
+		line_err(l, col, "the key is %zu bytes; at most %d are accepted", n, SA_KEY_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		hi = hex_digit(p[2 + 2 * i]);
+		lo = hex_digit(p[3 + 2 * i]);
+		if (hi < 0 || lo < 0) {
+			line_err(l, col, "expected a key as 0x and an even number of hex digits");
+			return false;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*out_len = n;
+	return true;
+}
+
+/* The integrity key after option `opt`; the bytes go into l->key only. */
 static bool arg_key(struct line *l, const struct tok *opt)
 {
 	struct tok t;
-	size_t n;
-	int hi, lo;
 
 	if (!need_arg(l, opt, "a key (0x and hex digits)", &t))
 		return false;
 	l->key_col = t.col;
-	n = t.len >= 2 ? (t.len - 2) / 2 : 0;
-	if (t.len < 4 || t.p[0] != '0' || (t.p[1] | 0x20) != 'x' || t.len % 2) {
-		line_err(l, t.col, "expected a key as 0x and an even number of hex digits");
+	return parse_key(l, t.p, t.len, t.col, false, l->key, &l->key_len);
+}
+
+/* The encryption key after option `opt` ("0x" or "" for none); into l->enc_key only. */
+static bool arg_enc_key(struct line *l, const struct tok *opt)
+{
+	struct tok t;
+
+	if (!need_arg(l, opt, "a key (0x and hex digits)", &t))
 		return false;
-	}
-	if (n > SA_KEY_MAX) {
-		line_err(l, t.col, "the key is %zu bytes; at most %d are accepted", n, SA_KEY_MAX);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		hi = hex_digit(t.p[2 + 2 * i]);
-		lo = hex_digit(t.p[3 + 2 * i]);
-		if (hi < 0 || lo < 0) {
-			line_err(l, t.col, "expected a key as 0x and an even number of hex digits");
-			return false;
-		}
-		l->key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	l->key_len = n;
-	return true;
+	l->enc_key_col = t.col;
+	return parse_key(l, t.p, t.len, t.col, true, l->enc_key, &l->enc_key_len);
 }
 
 /*
@@ -826,32 +897,9 @@ static unsigned rfc_key_len(const struct crypto_auth_info *info)
 	}
 }
 
-/* "auth NAME KEY" or "auth-trunc NAME KEY BITS": the algorithm, key and ICV length. */
-static bool opt_auth(struct line *l, const struct tok *opt)
+/* Is l->key the right length for info? False after reporting at the key's column. */
+static bool auth_key_ok(struct line *l, const struct crypto_auth_info *info)
 {
-	bool trunc = tok_is(opt, "auth-trunc");
-	const struct crypto_auth_info *info;
-	char name[32], show[64];
-	struct tok t;
-	uint64_t bits;
-	unsigned col;
-
-	if (!need_arg(l, opt, "an algorithm name", &t))
-		return false;
-	info = NULL;
-	if (t.len < sizeof(name)) {
-		memcpy(name, t.p, t.len);
-		name[t.len] = 0;
-		info = crypto_auth_find(name);
-	}
-	if (!info) {
-		line_err(l, t.col, "unknown authentication algorithm %s; expected hmac(sha1), "
-			 "hmac(sha256), hmac(sha384), hmac(sha512), xcbc(aes), rfc4543(gcm(aes)) "
-			 "or hmac(md5)", tok_show(&t, show, sizeof(show)));
-		return false;
-	}
-	if (!arg_key(l, opt))
-		return false;
 	if (rfc_key_len(info) && l->key_len != rfc_key_len(info)) {
 		line_err(l, l->key_col, "%s needs a %u-byte key (%s), got %zu bytes", info->name,
 			 rfc_key_len(info), info->alg == CRYPTO_AUTH_HMAC_MD5 ? "RFC 2403" :
@@ -867,6 +915,36 @@ static bool opt_auth(struct line *l, const struct tok *opt)
 				 info->name, info->key_min, info->key_max, l->key_len);
 		return false;
 	}
+	return true;
+}
+
+/* "auth NAME KEY" or "auth-trunc NAME KEY BITS": the algorithm, key and ICV length. */
+static bool opt_auth(struct line *l, const struct tok *opt)
+{
+	bool trunc = tok_is(opt, "auth-trunc");
+	const struct crypto_auth_info *info;
+	char name[32], show[64];
+	struct tok t;
+	uint64_t bits;
+	unsigned col;
+
+	l->auth_col = opt->col;
+	if (!need_arg(l, opt, "an algorithm name", &t))
+		return false;
+	info = NULL;
+	if (t.len < sizeof(name)) {
+		memcpy(name, t.p, t.len);
+		name[t.len] = 0;
+		info = crypto_auth_find(name);
+	}
+	if (!info) {
+		line_err(l, t.col, "unknown authentication algorithm %s; expected hmac(sha1), "
+			 "hmac(sha256), hmac(sha384), hmac(sha512), xcbc(aes), rfc4543(gcm(aes)) "
+			 "or hmac(md5)", tok_show(&t, show, sizeof(show)));
+		return false;
+	}
+	if (!arg_key(l, opt) || !auth_key_ok(l, info))
+		return false;
 	l->cfg.auth = info;
 	l->cfg.icv_bits = info->icv_bits;
 	if (!trunc)
@@ -879,6 +957,148 @@ static bool opt_auth(struct line *l, const struct tok *opt)
 		return false;
 	}
 	l->cfg.icv_bits = (unsigned)bits;
+	return true;
+}
+
+/*
+ * Check an ESP key's length. AES takes 16, 24 or 32 bytes, GCM and GMAC that and a 4-byte
+ * salt (RFC 4106 §8.1, RFC 4543 §5), ChaCha20-Poly1305 32 and a salt (RFC 7634 §2); the
+ * table row bounds the rest. False after reporting at the key's column.
+ */
+static bool enc_key_ok(struct line *l, const struct crypto_enc_info *e)
+{
+	size_t n = l->enc_key_len, aes = n;
+	unsigned col = l->enc_key_col;
+	bool salted = e->alg == CRYPTO_ENC_GCM_AES || e->alg == CRYPTO_ENC_GMAC_AES;
+
+	if (salted)
+		aes = n >= 4 ? n - 4 : 0;
+	if (e->alg == CRYPTO_ENC_CBC_AES || salted) {
+		if (aes == 16 || aes == 24 || aes == 32)
+			return true;
+		if (salted)
+			line_err(l, col, "%s needs a key of 20, 28 or 36 bytes (an AES key and a "
+				 "4-byte salt), got %zu bytes", e->name, n);
+		else
+			line_err(l, col, "%s needs a 16-, 24- or 32-byte key, got %zu bytes",
+				 e->name, n);
+		return false;
+	}
+	if (n >= e->key_min && n <= e->key_max)
+		return true;
+	if (e->key_max == 0)
+		line_err(l, col, "%s takes no key: write 0x, got %zu bytes", e->name, n);
+	else if (e->key_min == e->key_max)
+		line_err(l, col, "%s needs a %u-byte key%s, got %zu bytes", e->name, e->key_min,
+			 e->alg == CRYPTO_ENC_CHACHAPOLY ? " (a 32-byte key and a 4-byte salt)" : "",
+			 n);
+	else
+		line_err(l, col, "%s needs a key of %u to %u bytes, got %zu bytes", e->name,
+			 e->key_min, e->key_max, n);
+	return false;
+}
+
+/* An encryption algorithm name after `opt`, or NULL after an error. */
+static const struct crypto_enc_info *arg_enc_name(struct line *l, const struct tok *opt)
+{
+	const struct crypto_enc_info *e = NULL;
+	char name[40], show[64];
+	struct tok t;
+
+	if (!need_arg(l, opt, "an algorithm name", &t))
+		return NULL;
+	if (t.len < sizeof(name)) {
+		memcpy(name, t.p, t.len);
+		name[t.len] = 0;
+		e = crypto_enc_find(name);
+	}
+	if (!e)
+		line_err(l, t.col, "unknown encryption algorithm %s; expected cbc(aes), "
+			 "rfc4106(gcm(aes)), rfc7539esp(chacha20,poly1305), rfc4543(gcm(aes)) or "
+			 "ecb(cipher_null)", tok_show(&t, show, sizeof(show)));
+	else if (e->aead != tok_is(opt, "aead"))
+		line_err(l, t.col, e->aead ? "%s is an AEAD algorithm: write \"aead %s KEY BITS\""
+			 : "%s is not an AEAD algorithm: write \"enc %s KEY\" and an \"auth\" or "
+			 "\"auth-trunc\"", e->name, e->name);
+	else
+		return e;
+	return NULL;
+}
+
+/* "enc NAME KEY": ESP's cipher (not AEAD; its integrity comes from auth/auth-trunc). */
+static bool opt_enc(struct line *l, const struct tok *opt)
+{
+	const struct crypto_enc_info *e;
+
+	l->enc_col = opt->col;
+	if (!(e = arg_enc_name(l, opt)) || !arg_enc_key(l, opt) || !enc_key_ok(l, e))
+		return false;
+	l->cfg.enc = e;
+	return true;
+}
+
+/* "aead NAME KEY BITS": ESP's combined mode, with its ICV length. */
+static bool opt_aead(struct line *l, const struct tok *opt)
+{
+	const struct crypto_enc_info *e;
+	uint64_t bits;
+	unsigned col;
+
+	l->aead_col = opt->col;
+	if (!(e = arg_enc_name(l, opt)) || !arg_enc_key(l, opt) || !enc_key_ok(l, e))
+		return false;
+	if (!arg_num(l, opt, UINT32_MAX, &bits, &col))
+		return false;
+	if (!crypto_enc_icv_ok(e, (unsigned)bits)) {
+		line_err(l, col, "%s cannot have a %llu-bit ICV (%s)", e->name,
+			 (unsigned long long)bits, e->alg == CRYPTO_ENC_GCM_AES ?
+			 "64, 96 or 128" : "it has 128");
+		return false;
+	}
+	l->cfg.enc = e;
+	l->cfg.icv_bits = (unsigned)bits;
+	return true;
+}
+
+/* A UDP port after `opt` (1 to 65535). */
+static bool arg_port(struct line *l, const struct tok *opt, uint16_t *port)
+{
+	uint64_t v;
+	unsigned col;
+
+	if (!arg_num(l, opt, UINT16_MAX, &v, &col))
+		return false;
+	if (!v) {
+		line_err(l, col, "port 0 is not a UDP port for ESP");
+		return false;
+	}
+	*port = (uint16_t)v;
+	return true;
+}
+
+/*
+ * "encap espinudp SPORT DPORT OADDR" as ip xfrm state writes it: ESP in UDP (RFC 3948).
+ * The original address (NAT-OA, usually 0.0.0.0) is read and not used.
+ */
+static bool opt_encap(struct line *l, const struct tok *opt)
+{
+	uint8_t oa[16];
+	struct tok t;
+	char show[64];
+	unsigned col;
+
+	l->encap_col = opt->col;
+	if (!need_arg(l, opt, "\"espinudp\"", &t))
+		return false;
+	if (!tok_is(&t, "espinudp")) {
+		line_err(l, t.col, "encap %s is not supported; expected espinudp (RFC 3948)",
+			 tok_show(&t, show, sizeof(show)));
+		return false;
+	}
+	if (!arg_port(l, opt, &l->cfg.encap_sport) || !arg_port(l, opt, &l->cfg.encap_dport) ||
+	    !arg_addr(l, opt, oa, &col))
+		return false;
+	l->cfg.udp_encap = true;
 	return true;
 }
 
@@ -940,11 +1160,8 @@ static bool opt_flag(struct line *l, const struct tok *opt)
 	}
 	if (tok_is(opt, "reqid"))	/* ip xfrm state prints it; it means nothing here */
 		return arg_num(l, opt, UINT32_MAX, &v, NULL);
-	if (tok_is(opt, "esp")) {
-		line_err(l, opt->col, "esp SAs come with a later version");
-		return false;
-	}
-	l->cfg.proto = PROTO_AH;	/* "ah" */
+	l->proto_col = opt->col;
+	l->cfg.proto = tok_is(opt, "esp") ? PROTO_ESP : PROTO_AH;
 	return true;
 }
 
@@ -983,11 +1200,12 @@ static bool opt_proto(struct line *l, const struct tok *opt)
 	struct tok t;
 	char show[64];
 
-	if (!need_arg(l, opt, "\"ah\"", &t))
+	if (!need_arg(l, opt, "\"ah\" or \"esp\"", &t))
 		return false;
 	if (tok_is(&t, "ah") || tok_is(&t, "esp"))
 		return opt_flag(l, &t);
-	line_err(l, t.col, "expected \"ah\", got %s", tok_show(&t, show, sizeof(show)));
+	line_err(l, t.col, "expected \"ah\" or \"esp\", got %s",
+		 tok_show(&t, show, sizeof(show)));
 	return false;
 }
 
@@ -1004,6 +1222,9 @@ static const struct sa_option {
 	{ "src", SEEN_SRC, opt_src },
 	{ "auth", SEEN_AUTH, opt_auth },
 	{ "auth-trunc", SEEN_AUTH, opt_auth },
+	{ "enc", SEEN_ENC, opt_enc },
+	{ "aead", SEEN_AEAD, opt_aead },
+	{ "encap", SEEN_ENCAP, opt_encap },
 	{ "mode", SEEN_MODE, opt_mode },
 	{ "esn", SEEN_ESN, opt_flag },
 	{ "replay-window", SEEN_WINDOW, opt_window },
@@ -1028,22 +1249,66 @@ static bool parse_option(struct line *l, const struct tok *t)
 		l->seen |= options[i].seen;
 		return options[i].parse(l, t);
 	}
-	line_err(l, t->col, "unknown word %s; expected spi, dst, src, auth, auth-trunc, mode, "
-		 "esn, replay-window, seq-hi, seq, proto, reqid or flag", tok_show(t, show, sizeof(show)));
+	line_err(l, t->col, "unknown word %s; expected spi, dst, src, auth, auth-trunc, enc, "
+		 "aead, mode, esn, replay-window, seq-hi, seq, encap, proto, reqid or flag",
+		 tok_show(t, show, sizeof(show)));
 	return false;
+}
+
+/* AH: integrity only; the ESP words have no place. */
+static void check_ah(struct line *l)
+{
+	if (!(l->seen & SEEN_AUTH))
+		line_err(l, l->first_col, "missing \"auth\" or \"auth-trunc\"");
+	if (l->seen & (SEEN_ENC | SEEN_AEAD | SEEN_ENCAP))
+		line_err(l, l->seen & SEEN_ENC ? l->enc_col : l->seen & SEEN_AEAD ? l->aead_col :
+			 l->encap_col, "\"%s\" is for esp SAs; AH does not encrypt",
+			 l->seen & SEEN_ENC ? "enc" : l->seen & SEEN_AEAD ? "aead" : "encap");
+}
+
+/*
+ * ESP: a cipher with integrity, or an AEAD algorithm alone. Encryption without integrity
+ * is refused: NULL with NULL is not ESP at all (RFC 4303), and CBC alone lets anyone flip
+ * plaintext bits undetected, so the firewall could not trust what it decrypts.
+ */
+static void check_esp(struct line *l)
+{
+	bool enc = l->seen & SEEN_ENC, aead = l->seen & SEEN_AEAD, auth = l->seen & SEEN_AUTH;
+
+	if (!enc && !aead)
+		line_err(l, l->first_col, "missing \"enc\" or \"aead\"");
+	else if (enc && aead)
+		line_err(l, l->aead_col > l->enc_col ? l->aead_col : l->enc_col,
+			 "\"enc\" and \"aead\" together: an SA has one or the other");
+	else if (aead && auth)
+		line_err(l, l->auth_col, "%s authenticates by itself: no \"auth\" or "
+			 "\"auth-trunc\" with \"aead\"", l->cfg.enc->name);
+	else if (auth && l->cfg.auth->alg == CRYPTO_AUTH_GMAC_AES)
+		line_err(l, l->auth_col, "for esp, write rfc4543(gcm(aes)) as \"aead "
+			 "rfc4543(gcm(aes)) KEY 128\"");
+	else if (enc && !auth && l->cfg.enc->alg == CRYPTO_ENC_NULL)
+		line_err(l, l->enc_col, "NULL encryption without integrity is refused: "
+			 "ecb(cipher_null) needs \"auth\" or \"auth-trunc\" (RFC 4303)");
+	else if (enc && !auth)
+		line_err(l, l->enc_col, "%s without integrity is refused: add \"auth\" or "
+			 "\"auth-trunc\" (CBC alone can be tampered with)", l->cfg.enc->name);
 }
 
 /* What the whole line must have, once every word is read. */
 static void check_line(struct line *l)
 {
 	static const struct { unsigned seen; const char *what; } need[] = {
-		{ SEEN_PROTO, "\"ah\"" }, { SEEN_SPI, "\"spi\"" }, { SEEN_DST, "\"dst\"" },
-		{ SEEN_AUTH, "\"auth\" or \"auth-trunc\"" },
+		{ SEEN_PROTO, "\"ah\" or \"esp\"" }, { SEEN_SPI, "\"spi\"" },
+		{ SEEN_DST, "\"dst\"" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
 		if (!(l->seen & need[i].seen))
 			line_err(l, l->first_col, "missing %s", need[i].what);
+	if (l->cfg.proto == PROTO_ESP)
+		check_esp(l);
+	else if (l->seen & SEEN_PROTO)
+		check_ah(l);
 	if ((l->seen & SEEN_SRC) && (l->seen & SEEN_DST) && l->src_family != l->cfg.family)
 		line_err(l, l->src_col, "src is IPv%u but dst is IPv%u", l->src_family,
 			 l->cfg.family);
@@ -1057,10 +1322,40 @@ static void check_line(struct line *l)
 	l->cfg.seq = (uint64_t)l->seq_hi << 32 | l->seq_lo;
 }
 
-/* Build the SA: its contexts are prepared here, from the line's key. */
-static struct sa *build(struct line *l, unsigned nthreads)
+/*
+ * Thread i's contexts: the authenticator (unless AEAD), and for ESP the cipher context,
+ * which consumes the authenticator (crypto_esp_new frees it when it fails). False after reporting at the failing key's column.
+ */
+static bool build_thread(struct line *l, struct sa *s, unsigned i)
 {
 	struct diag_list cdl = { .n = 0 };
+	struct crypto_auth *a = NULL;
+
+	if (l->cfg.auth) {
+		a = crypto_auth_new(l->cfg.auth, l->key, l->key_len, l->cfg.icv_bits, &cdl);
+		if (!a) {
+			line_err(l, l->key_col, "%s", cdl.n ? cdl.d[0].msg :
+				 "cannot prepare the authenticator");
+			return false;
+		}
+	}
+	if (!l->cfg.enc) {
+		s->auth[i] = a;
+		return true;
+	}
+	s->esp[i] = crypto_esp_new(l->cfg.enc, l->enc_key, l->enc_key_len, l->cfg.icv_bits, a,
+				   &cdl);
+	if (!s->esp[i]) {		/* it has freed a: it consumes it either way */
+		line_err(l, l->enc_key_col, "%s", cdl.n ? cdl.d[0].msg :
+			 "cannot prepare the cipher");
+		return false;
+	}
+	return true;
+}
+
+/* Build the SA: its contexts are prepared here, from the line's keys. */
+static struct sa *build(struct line *l, unsigned nthreads)
+{
 	struct sa *s = sa_alloc(&l->cfg, nthreads);
 
 	if (!s) {
@@ -1070,11 +1365,7 @@ static struct sa *build(struct line *l, unsigned nthreads)
 	s->line = l->lineno;
 	s->col = l->first_col;
 	for (unsigned i = 0; i < nthreads; i++) {
-		s->auth[i] = crypto_auth_new(l->cfg.auth, l->key, l->key_len, l->cfg.icv_bits,
-					     &cdl);
-		if (!s->auth[i]) {
-			line_err(l, l->key_col, "%s", cdl.n ? cdl.d[0].msg :
-				 "cannot prepare the authenticator");
+		if (!build_thread(l, s, i)) {
 			sa_destroy(s);
 			return NULL;
 		}
@@ -1082,9 +1373,37 @@ static struct sa *build(struct line *l, unsigned nthreads)
 	return s;
 }
 
+/* Forget the previous line: defaults for a new SA, no keys, no columns. */
+static void line_reset(struct line *l)
+{
+	l->pos = 0;
+	l->seen = 0;
+	memset(&l->cfg, 0, sizeof(l->cfg));
+	l->cfg.replay_window = SA_REPLAY_WINDOW_DEFAULT;
+	l->seq_hi = l->seq_lo = 0;
+	l->src_family = 0;
+	l->src_col = l->seq_hi_col = l->window_col = l->key_col = l->enc_key_col = 0;
+	l->proto_col = l->auth_col = l->enc_col = l->aead_col = l->encap_col = 0;
+	l->key_len = l->enc_key_len = 0;
+}
+
+/* The whole line is read: check it, and build the SA unless there was an error. */
+static struct sa *line_finish(struct line *l, unsigned nthreads, unsigned before)
+{
+	struct sa *s = NULL;
+
+	if (l->errors == before)
+		check_line(l);
+	if (l->errors == before)
+		s = build(l, nthreads);
+	wipe(l->key, sizeof(l->key));
+	wipe(l->enc_key, sizeof(l->enc_key));
+	return s;
+}
+
 /*
  * Parse one line of text (NUL-terminated, no newline). *out is the new SA, or NULL for a
- * blank line or after an error (counted in l->errors). The key is wiped before returning.
+ * blank line or after an error (counted in l->errors). The keys are wiped before returning.
  */
 static void parse_line(struct line *l, unsigned nthreads, struct sa **out)
 {
@@ -1092,14 +1411,7 @@ static void parse_line(struct line *l, unsigned nthreads, struct sa **out)
 	unsigned before = l->errors;
 
 	*out = NULL;
-	l->pos = 0;
-	l->seen = 0;
-	memset(&l->cfg, 0, sizeof(l->cfg));
-	l->cfg.replay_window = SA_REPLAY_WINDOW_DEFAULT;
-	l->seq_hi = l->seq_lo = 0;
-	l->src_family = 0;
-	l->src_col = l->seq_hi_col = l->window_col = l->key_col = 0;
-	l->key_len = 0;
+	line_reset(l);
 	if (!next_tok(l, &t))
 		return;
 	l->first_col = t.col;
@@ -1107,11 +1419,386 @@ static void parse_line(struct line *l, unsigned nthreads, struct sa **out)
 		if (!parse_option(l, &t))
 			break;
 	} while (next_tok(l, &t));
-	if (l->errors == before)
-		check_line(l);
-	if (l->errors == before)
-		*out = build(l, nthreads);
-	wipe(l->key, sizeof(l->key));
+	*out = line_finish(l, nthreads, before);
+}
+
+/* --- Wireshark's esp_sa --------------------------------------------------------------- */
+
+/*
+ * Wireshark keeps its ESP SAs in a UAT file, esp_sa: one SA a line, fields in double
+ * quotes separated by commas: protocol ("IPv4", "IPv6", "Any IP"), source, destination,
+ * SPI, encryption, its key, authentication, its key; Wireshark 4.2 and later add the
+ * sequence number length ("32-bit", "64-bit") and the ESN high bits (hex). Algorithms are
+ * named as Wireshark's menus name them ("AES-CBC [RFC3602]"); we compare the part before a
+ * trailing "[...]" and ignore case, so strongSwan's "TripleDes-CBC" and a bare "AES-CBC"
+ * match too. strongSwan writes GCM as "AES-GCM [RFC4106]" with its ICV length in the
+ * authentication field ("ANY 128 bit authentication [no checking]") and an empty key.
+ */
+#define WS_FIELDS 10
+#define WS_FIELD_MAX (4 + 2 * SA_KEY_MAX)	/* the longest field: a key in hex */
+
+enum { WS_PROTO, WS_SRC, WS_DST, WS_SPI, WS_ENC, WS_ENC_KEY, WS_AUTH, WS_AUTH_KEY, WS_SN,
+       WS_SN_UPPER };
+
+/* One row's fields with UAT's escapes undone. Keys among them: wiped after the row. */
+struct ws_row {
+	char f[WS_FIELDS][WS_FIELD_MAX + 1];
+	size_t len[WS_FIELDS];
+	unsigned col[WS_FIELDS];	/* where each field's opening quote is */
+	unsigned n;
+};
+
+/* Encryption names; xfrm NULL: known to Wireshark, not supported here. */
+static const struct ws_enc {
+	const char *stem, *xfrm;
+	unsigned icv_bits;	/* GCM's ICV length when the name says it; 0: it does not */
+} ws_encs[] = {
+	{ "NULL", "ecb(cipher_null)", 0 },
+	{ "AES-CBC", "cbc(aes)", 0 },
+	{ "AES-CBC with 128-bit keys", "cbc(aes)", 0 },
+	{ "AES-GCM", "rfc4106(gcm(aes))", 0 },
+	{ "AES-GCM with 8 octet ICV", "rfc4106(gcm(aes))", 64 },
+	{ "AES-GCM with 12 octet ICV", "rfc4106(gcm(aes))", 96 },
+	{ "AES-GCM with 16 octet ICV", "rfc4106(gcm(aes))", 128 },
+	{ "ChaCha20 with Poly1305", "rfc7539esp(chacha20,poly1305)", 128 },
+	{ "TripleDES-CBC", NULL, 0 }, { "AES-CTR", NULL, 0 }, { "DES-CBC", NULL, 0 },
+	{ "CAST5-CBC", NULL, 0 }, { "BLOWFISH-CBC", NULL, 0 }, { "TWOFISH-CBC", NULL, 0 },
+	{ "AES-GCM with IIV and 16 octet ICV", NULL, 0 },
+	{ "ChaCha20 with Poly1305 and IIV", NULL, 0 },
+};
+
+/* Authentication names; xfrm NULL and bits 0: "NULL"; xfrm NULL otherwise: unsupported. */
+static const struct ws_auth {
+	const char *stem, *xfrm;
+	unsigned bits;
+} ws_auths[] = {
+	{ "NULL", NULL, 0 },
+	{ "HMAC-SHA-1-96", "hmac(sha1)", 96 },
+	{ "HMAC-SHA1-96", "hmac(sha1)", 96 },
+	{ "HMAC-SHA-256-128", "hmac(sha256)", 128 },
+	{ "HMAC-SHA-384-192", "hmac(sha384)", 192 },
+	{ "HMAC-SHA-512-256", "hmac(sha512)", 256 },
+	{ "HMAC-MD5-96", "hmac(md5)", 96 },
+	{ "AES-XCBC-MAC-96", "xcbc(aes)", 96 },
+	{ "HMAC-SHA-256-96", NULL, 96 },
+	{ "MAC-RIPEMD-160-96", NULL, 96 },
+};
+
+/* Split the row into its quoted fields, undoing UAT's escapes (\xNN, and \ before a char). */
+static bool ws_split(struct line *l, struct ws_row *r)
+{
+	const char *s = l->text;
+	size_t i = 0, n;
+	char c;
+
+	for (r->n = 0;; r->n++) {
+		while (is_space(s[i]))
+			i++;
+		if (s[i] != '"' || r->n == WS_FIELDS) {
+			line_err(l, (unsigned)i + 1, r->n == WS_FIELDS ? "more than %d fields" :
+				 "expected a double-quoted field", WS_FIELDS);
+			return false;
+		}
+		r->col[r->n] = (unsigned)++i;
+		for (n = 0; s[i] && s[i] != '"'; r->f[r->n][n++] = c) {
+			c = s[i++];
+			if (c == '\\' && s[i] == 'x' && hex_digit(s[i + 1]) >= 0 &&
+			    hex_digit(s[i + 2]) >= 0) {
+				c = (char)(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
+				i += 3;
+			} else if (c == '\\' && s[i]) {
+				c = s[i++];
+			}
+			if (n == WS_FIELD_MAX) {
+				line_err(l, r->col[r->n], "field %u is over %d characters long",
+					 r->n + 1, WS_FIELD_MAX);
+				return false;
+			}
+		}
+		if (!s[i]) {
+			line_err(l, r->col[r->n], "field %u has no closing quote", r->n + 1);
+			return false;
+		}
+		r->f[r->n][n] = 0;
+		r->len[r->n] = n;
+		for (i++; is_space(s[i]); i++)
+			;
+		if (!s[i])
+			break;
+		if (s[i++] != ',') {
+			line_err(l, (unsigned)i, "expected a comma after field %u", r->n + 1);
+			return false;
+		}
+	}
+	if (++r->n == 8 || r->n == 10)
+		return true;
+	line_err(l, r->col[0], "%u fields; expected 8 (or 10, as Wireshark 4.2 and later write)",
+		 r->n);
+	return false;
+}
+
+/* Does a field name the algorithm `stem`? Case aside, and without a trailing "[...]". */
+static bool ws_name_is(const char *field, const char *stem)
+{
+	size_t n = strlen(field);
+	const char *br = strrchr(field, '[');
+
+	while (n && is_space(field[n - 1]))
+		n--;
+	if (br && n && field[n - 1] == ']')
+		n = (size_t)(br - field);
+	while (n && is_space(field[n - 1]))
+		n--;
+	return strlen(stem) == n && !strncasecmp(field, stem, n);
+}
+
+/* A field as a token, for tok_show (which never shows what may be a key). */
+static struct tok ws_tok(const struct ws_row *r, unsigned i)
+{
+	return (struct tok){ .p = r->f[i], .len = r->len[i], .col = r->col[i] };
+}
+
+/* An algorithm field for a message: Wireshark's names are long, so quote up to 64 bytes. */
+static const char *ws_show(const struct ws_row *r, unsigned i, char *buf, size_t size)
+{
+	struct tok t = ws_tok(r, i);
+
+	if (tok_secretish(&t))
+		return tok_show(&t, buf, size);
+	snprintf(buf, size, "\"%.64s%s\"", r->f[i], r->len[i] > 64 ? "..." : "");
+	return buf;
+}
+
+/* An address field: the family (4 or 6), 0 for a wildcard ("", "*" or containing '*'). */
+static uint8_t ws_addr(struct line *l, const struct ws_row *r, unsigned i, uint8_t *out,
+		       bool *bad)
+{
+	struct tok t = ws_tok(r, i);
+	char show[64];
+
+	memset(out, 0, 16);
+	*bad = false;
+	if (!r->len[i] || strchr(r->f[i], '*'))
+		return 0;
+	if (inet_pton(AF_INET, r->f[i], out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, r->f[i], out) == 1)
+		return 6;
+	line_err(l, r->col[i], "expected an IPv4 or IPv6 address or a wildcard, got %s",
+		 tok_show(&t, show, sizeof(show)));
+	*bad = true;
+	return 0;
+}
+
+/* Protocol, addresses and SPI. */
+static bool ws_identity(struct line *l, const struct ws_row *r)
+{
+	static const char *const protos[] = { "Any IP", "IPv4", "IPv6" };
+	struct tok t = ws_tok(r, WS_SPI);
+	char show[64];
+	unsigned p;
+	uint64_t spi;
+	bool bad;
+
+	for (p = 0; p < ARRAY_SIZE(protos) && strcasecmp(r->f[WS_PROTO], protos[p]); p++)
+		;
+	if (p == ARRAY_SIZE(protos)) {
+		t = ws_tok(r, WS_PROTO);
+		line_err(l, r->col[WS_PROTO], "expected \"IPv4\", \"IPv6\" or \"Any IP\", got %s",
+			 tok_show(&t, show, sizeof(show)));
+		return false;
+	}
+	l->cfg.family = ws_addr(l, r, WS_DST, l->cfg.dst, &bad);
+	if (bad)
+		return false;
+	if (!l->cfg.family) {
+		line_err(l, r->col[WS_DST], "the destination is a wildcard: ipsecfw finds an SA "
+			 "by SPI and destination, so it must be one address");
+		return false;
+	}
+	if (p && l->cfg.family != (p == 1 ? 4 : 6)) {
+		line_err(l, r->col[WS_DST], "the destination is IPv%u but the protocol says %s",
+			 l->cfg.family, protos[p]);
+		return false;
+	}
+	l->src_family = ws_addr(l, r, WS_SRC, l->cfg.src, &bad);
+	if (bad)
+		return false;
+	l->cfg.has_src = l->src_family != 0;
+	l->src_col = r->col[WS_SRC];
+	if (!tok_num(&t, UINT32_MAX, &spi)) {
+		line_err(l, r->col[WS_SPI], "expected an SPI (0x and hex digits, or decimal), "
+			 "got %s", tok_show(&t, show, sizeof(show)));
+		return false;
+	}
+	if (spi < 256) {
+		line_err(l, r->col[WS_SPI], "spi %llu is reserved: SPIs 0 to 255 are not used "
+			 "for SAs (RFC 4303 §2.1)", (unsigned long long)spi);
+		return false;
+	}
+	l->cfg.spi = (uint32_t)spi;
+	l->seen |= SEEN_PROTO | SEEN_SPI | SEEN_DST | (l->cfg.has_src ? SEEN_SRC : 0);
+	return true;
+}
+
+/* The encryption field and its key; *icv_bits is the ICV length its name gives, or 0. */
+static bool ws_enc(struct line *l, const struct ws_row *r, unsigned *icv_bits)
+{
+	const struct ws_enc *w = NULL;
+	char show[80];
+
+	for (size_t i = 0; i < ARRAY_SIZE(ws_encs) && !w; i++)
+		if (ws_name_is(r->f[WS_ENC], ws_encs[i].stem))
+			w = &ws_encs[i];
+	if (!w || !w->xfrm) {
+		line_err(l, r->col[WS_ENC], w ? "encryption %s is not supported; ipsecfw decrypts "
+			 "AES-CBC, AES-GCM, ChaCha20 with Poly1305 and NULL" : "unknown encryption "
+			 "%s; expected a name Wireshark uses, such as \"AES-CBC [RFC3602]\" or "
+			 "\"AES-GCM with 16 octet ICV [RFC4106]\"", ws_show(r, WS_ENC, show,
+									 sizeof(show)));
+		return false;
+	}
+	l->cfg.enc = crypto_enc_find(w->xfrm);
+	assert(l->cfg.enc);
+	*icv_bits = w->icv_bits;
+	l->seen |= l->cfg.enc->aead ? SEEN_AEAD : SEEN_ENC;
+	l->enc_col = l->aead_col = r->col[WS_ENC];
+	l->enc_key_col = r->col[WS_ENC_KEY];
+	return parse_key(l, r->f[WS_ENC_KEY], r->len[WS_ENC_KEY], r->col[WS_ENC_KEY], true,
+			 l->enc_key, &l->enc_key_len) && enc_key_ok(l, l->cfg.enc);
+}
+
+/* "ANY n bit authentication": n, or 0 when the field is not of that form. */
+static unsigned ws_any_bits(const char *field)
+{
+	char stem[48];
+	unsigned long bits;
+	char *end;
+
+	if (strncasecmp(field, "ANY ", 4))
+		return 0;
+	bits = strtoul(field + 4, &end, 10);
+	if (end == field + 4 || !bits || bits > 1024)
+		return 0;
+	snprintf(stem, sizeof(stem), "ANY %lu bit authentication", bits);
+	return ws_name_is(field, stem) ? (unsigned)bits : 0;
+}
+
+/* AEAD: the authentication field may only be NULL or "ANY n bit", giving the ICV length. */
+static bool ws_aead_icv(struct line *l, const struct ws_row *r, unsigned name_bits)
+{
+	unsigned any = ws_any_bits(r->f[WS_AUTH]);
+	const struct crypto_enc_info *e = l->cfg.enc;
+
+	if (!any && !ws_name_is(r->f[WS_AUTH], "NULL")) {
+		line_err(l, r->col[WS_AUTH], "%s authenticates by itself: expected \"NULL\" or "
+			 "\"ANY n bit authentication\" for its ICV length", e->name);
+		return false;
+	}
+	if (any && name_bits && any != name_bits) {
+		line_err(l, r->col[WS_AUTH], "a %u-bit ICV, but the encryption says %u bits", any,
+			 name_bits);
+		return false;
+	}
+	l->cfg.icv_bits = name_bits ? name_bits : any;
+	if (!l->cfg.icv_bits) {
+		line_err(l, r->col[WS_AUTH], "\"AES-GCM [RFC4106]\" does not say its ICV length: "
+			 "write \"ANY 128 bit authentication [no checking]\" here, or use "
+			 "\"AES-GCM with 16 octet ICV [RFC4106]\"");
+		return false;
+	}
+	if (crypto_enc_icv_ok(e, l->cfg.icv_bits))
+		return true;
+	line_err(l, r->col[WS_AUTH], "%s cannot have a %u-bit ICV", e->name, l->cfg.icv_bits);
+	return false;
+}
+
+/* Not AEAD: the authentication field must name an HMAC (or XCBC) with its key. */
+static bool ws_auth(struct line *l, const struct ws_row *r)
+{
+	const struct ws_auth *w = NULL;
+	char show[80];
+
+	for (size_t i = 0; i < ARRAY_SIZE(ws_auths) && !w; i++)
+		if (ws_name_is(r->f[WS_AUTH], ws_auths[i].stem))
+			w = &ws_auths[i];
+	if (ws_any_bits(r->f[WS_AUTH]) || (w && !w->bits))
+		return true;	/* no integrity: check_esp says why that is refused */
+	if (!w || !w->xfrm) {
+		line_err(l, r->col[WS_AUTH], w ? "authentication %s is not supported; expected "
+			 "HMAC-SHA-1-96, HMAC-SHA-256-128, HMAC-SHA-384-192, HMAC-SHA-512-256 or "
+			 "HMAC-MD5-96" : "unknown authentication %s",
+			 ws_show(r, WS_AUTH, show, sizeof(show)));
+		return false;
+	}
+	l->cfg.auth = crypto_auth_find(w->xfrm);
+	assert(l->cfg.auth);
+	l->cfg.icv_bits = w->bits;
+	l->seen |= SEEN_AUTH;
+	l->auth_col = r->col[WS_AUTH];
+	l->key_col = r->col[WS_AUTH_KEY];
+	return parse_key(l, r->f[WS_AUTH_KEY], r->len[WS_AUTH_KEY], r->col[WS_AUTH_KEY], false,
+			 l->key, &l->key_len) && auth_key_ok(l, l->cfg.auth);
+}
+
+/* Wireshark 4.2's sequence-number fields: "32-bit" or "64-bit", and the ESN high bits. */
+static bool ws_sn(struct line *l, const struct ws_row *r)
+{
+	struct tok t = ws_tok(r, WS_SN_UPPER);
+	char show[64];
+	uint64_t hi = 0;
+
+	if (r->n < 10)
+		return true;
+	if (!strncasecmp(r->f[WS_SN], "64", 2) || !strcasecmp(r->f[WS_SN], "esn")) {
+		l->cfg.esn = true;
+	} else if (r->len[WS_SN] && strncasecmp(r->f[WS_SN], "32", 2)) {
+		t = ws_tok(r, WS_SN);
+		line_err(l, r->col[WS_SN], "expected \"32-bit\" or \"64-bit\", got %s",
+			 tok_show(&t, show, sizeof(show)));
+		return false;
+	}
+	/* UAT writes this hex number without 0x; accept it with one too. */
+	if (t.len > 2 && t.p[0] == '0' && (t.p[1] | 0x20) == 'x') {
+		t.p += 2;
+		t.len -= 2;
+	}
+	for (size_t i = 0; i < t.len; i++) {
+		if (hex_digit(t.p[i]) < 0 || hi > UINT32_MAX >> 4) {
+			line_err(l, r->col[WS_SN_UPPER], "expected the ESN high bits as a 32-bit "
+				 "hex number, got %s", tok_show(&t, show, sizeof(show)));
+			return false;
+		}
+		hi = hi << 4 | (uint64_t)hex_digit(t.p[i]);
+	}
+	l->seq_hi = (uint32_t)hi;
+	if (hi)
+		l->seen |= SEEN_SEQ_HI;
+	l->seq_hi_col = r->col[WS_SN_UPPER];
+	return true;
+}
+
+/* One row of an esp_sa file, as parse_line does for one of ours. */
+static void parse_ws_line(struct line *l, unsigned nthreads, struct sa **out)
+{
+	struct ws_row r;
+	unsigned before = l->errors, name_bits = 0;
+	struct tok t;
+	bool ok;
+
+	*out = NULL;
+	line_reset(l);
+	if (!next_tok(l, &t))
+		return;		/* blank, or a comment */
+	l->first_col = t.col;
+	l->cfg.proto = PROTO_ESP;
+	ok = ws_split(l, &r) && ws_identity(l, &r) && ws_enc(l, &r, &name_bits);
+	if (ok)
+		ok = l->cfg.enc->aead ? ws_aead_icv(l, &r, name_bits) : ws_auth(l, &r);
+	if (ok)
+		(void)ws_sn(l, &r);
+	wipe(&r, sizeof(r));
+	*out = line_finish(l, nthreads, before);
 }
 
 /* --- loading: every line parsed, then all SAs published or none ---------------------- */
@@ -1183,14 +1870,16 @@ static void load_push(struct load *ld, struct sa *s)
 		return;
 	}
 	ld->n++;
-	if (s->cfg.auth->legacy && !ld->legacy_n++) {
+	if (s->cfg.auth && s->cfg.auth->legacy && !ld->legacy_n++) {
 		ld->legacy_line = s->line;
 		ld->legacy_col = s->col;
 	}
 }
 
+typedef void (*line_parser)(struct line *l, unsigned nthreads, struct sa **out);
+
 /* Parse text (ours: newlines become NULs while their line is parsed). */
-static void load_text(struct load *ld, char *text, size_t len)
+static void load_text(struct load *ld, char *text, size_t len, line_parser parse)
 {
 	char *p = text, *end = text + len, *nl;
 	struct sa *s;
@@ -1205,7 +1894,7 @@ static void load_text(struct load *ld, char *text, size_t len)
 			line_err(&ld->l, (unsigned)strlen(p) + 1, "NUL byte in the line");
 			continue;
 		}
-		parse_line(&ld->l, ld->t->nthreads, &s);
+		parse(&ld->l, ld->t->nthreads, &s);
 		if (s)
 			load_push(ld, s);
 	}
@@ -1309,7 +1998,21 @@ out:
 	return buf;
 }
 
-int sa_load_file(struct sa_table *t, const char *path, struct diag_list *dl)
+/* Is the first line that is neither blank nor a comment a Wireshark row (a quote)? */
+static bool is_wireshark(const char *p)
+{
+	for (;;) {
+		while (is_space(*p) || *p == '\n')
+			p++;
+		if (*p != '#')
+			return *p == '"';
+		p += strcspn(p, "\n");
+	}
+}
+
+/* Read, parse and publish a file; with parse NULL, its first row says which format. */
+static int load_file(struct sa_table *t, const char *path, line_parser parse,
+		     struct diag_list *dl)
 {
 	struct load ld = { .t = t, .l = { .file = path, .dl = dl } };
 	size_t len;
@@ -1317,10 +2020,22 @@ int sa_load_file(struct sa_table *t, const char *path, struct diag_list *dl)
 
 	if (!text)
 		return -1;
-	load_text(&ld, text, len);
+	if (!parse)
+		parse = is_wireshark(text) ? parse_ws_line : parse_line;
+	load_text(&ld, text, len, parse);
 	wipe(text, len);
 	free(text);
 	return load_finish(&ld);
+}
+
+int sa_load_file(struct sa_table *t, const char *path, struct diag_list *dl)
+{
+	return load_file(t, path, NULL, dl);
+}
+
+int sa_import_wireshark(struct sa_table *t, const char *path, struct diag_list *dl)
+{
+	return load_file(t, path, parse_ws_line, dl);
 }
 
 int sa_add_line(struct sa_table *t, const char *line, struct diag_list *dl)
@@ -1342,7 +2057,7 @@ int sa_add_line(struct sa_table *t, const char *line, struct diag_list *dl)
 		}
 		memcpy(copy, line, len);
 		copy[len] = 0;
-		load_text(&ld, copy, len);
+		load_text(&ld, copy, len, parse_line);
 		wipe(copy, len);
 		free(copy);
 	} else {

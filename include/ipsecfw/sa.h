@@ -5,9 +5,10 @@
 /*
  * sa: the SA store. SAs are identified as RFC 4301 §4.1 identifies them, by (SPI,
  * destination address, protocol); the source address is optional. The key file
- * (ipsecfw.keys(5)) and `ipsecfw sa add` use the same one-line syntax.
+ * (ipsecfw.keys(5)) and `ipsecfw sa add` use the same one-line syntax; Wireshark's esp_sa
+ * file (the ESP SA table of its preferences) can be read as well.
  *
- * Threads. Packet threads call sa_lookup, sa_config, sa_auth, sa_replay_check,
+ * Threads. Packet threads call sa_lookup, sa_config, sa_auth, sa_esp, sa_replay_check,
  * sa_replay_commit and sa_note inside their RCU read section (engine_read_begin/end);
  * none of them locks, allocates or makes a syscall. Every other function is control path:
  * it may allocate and lock, and must be called from a thread registered with RCU
@@ -38,6 +39,8 @@
 
 struct crypto_auth;
 struct crypto_auth_info;
+struct crypto_enc_info;
+struct crypto_esp;
 
 /* The largest replay window (bits) a key file may ask for. */
 #define SA_REPLAY_WINDOW_MAX 4096
@@ -48,16 +51,24 @@ struct crypto_auth_info;
 
 enum sa_mode { SA_MODE_ANY = 0, SA_MODE_TRANSPORT, SA_MODE_TUNNEL };
 
-/* One SA as configured. Plain data: it holds no key material and may be printed. */
+/*
+ * One SA as configured. Plain data: it holds no key material and may be printed.
+ * AH has auth and no enc. ESP has enc; with an AEAD enc (enc->aead) auth is NULL and
+ * icv_bits is the AEAD tag length, otherwise auth is the integrity algorithm (never NULL:
+ * encryption without integrity is refused when loading).
+ */
 struct sa_config {
 	uint32_t spi;		/* host order; 256 and up (0-255 are reserved) */
-	uint8_t proto;		/* 51 (AH); 50 (ESP) is refused for now */
+	uint8_t proto;		/* 51 (AH) or 50 (ESP) */
 	uint8_t family;		/* 4 or 6 */
 	uint8_t dst[16];	/* network order, IPv4 in the first 4 bytes, the rest zero */
 	uint8_t src[16];	/* the same; meaningful only when has_src */
 	bool has_src;
-	const struct crypto_auth_info *auth;	/* the algorithm (crypto's static table) */
+	const struct crypto_auth_info *auth;	/* integrity algorithm (crypto's table), or NULL */
+	const struct crypto_enc_info *enc;	/* ESP's encryption or AEAD; NULL for AH */
 	unsigned icv_bits;	/* ICV length on the wire */
+	bool udp_encap;		/* ESP in UDP (RFC 3948); the lookup key is still (spi, dst, 50) */
+	uint16_t encap_sport, encap_dport;	/* its UDP ports, host order (when udp_encap) */
 	enum sa_mode mode;	/* SA_MODE_ANY when the line does not say */
 	bool esn;		/* extended (64-bit) sequence numbers, RFC 4303 §2.2.1 */
 	unsigned replay_window;	/* bits; 0 disables anti-replay (not allowed with esn) */
@@ -82,8 +93,18 @@ void sa_table_free(struct sa_table *t);
  * after any error nothing is added. Otherwise every SA is added, replacing an SA with the
  * same (spi, dst, proto). 0 or -1. On success dl may still hold warnings (a legacy
  * algorithm): their messages start with "warning: " and the caller should print them.
+ * A file whose first line that is neither blank nor a '#' comment starts with a double
+ * quote is read as Wireshark's esp_sa file instead (sa_import_wireshark).
  */
 int sa_load_file(struct sa_table *t, const char *path, struct diag_list *dl) MUST_CHECK;
+
+/*
+ * Import Wireshark's esp_sa file (ESP SAs, one per line as eight or ten double-quoted,
+ * comma-separated fields; the format strongSwan's save-keys plugin writes). Same rules as
+ * sa_load_file: permissions, every error reported, all SAs or none, replacing SAs of the
+ * same identity, warnings in dl on success. Control path.
+ */
+int sa_import_wireshark(struct sa_table *t, const char *path, struct diag_list *dl) MUST_CHECK;
 
 /* The same for one line of that syntax (`ipsecfw sa add LINE`); diagnostics say "sa add". */
 int sa_add_line(struct sa_table *t, const char *line, struct diag_list *dl) MUST_CHECK;
@@ -112,8 +133,14 @@ struct sa *sa_lookup(const struct sa_table *t, uint32_t spi, uint8_t family, con
 /* The SA's configuration (read-only, valid as long as the SA). */
 const struct sa_config *sa_config(const struct sa *s);
 
-/* Packet thread `thread`'s prepared crypto context for this SA (thread < nthreads). */
+/* Packet thread `thread`'s prepared AH authenticator (thread < nthreads); NULL for ESP. */
 struct crypto_auth *sa_auth(struct sa *s, unsigned thread);
+
+/*
+ * Packet thread `thread`'s prepared ESP context (thread < nthreads): the cipher and, when
+ * the SA is not AEAD, its authenticator. NULL for AH. Valid as long as the SA.
+ */
+struct crypto_esp *sa_esp(struct sa *s, unsigned thread);
 
 /*
  * Anti-replay (RFC 4302 §3.4.3, RFC 4303 §3.4.3 and Appendix A).
@@ -130,8 +157,14 @@ enum sa_replay { SA_REPLAY_OK = 0, SA_REPLAY_DUP, SA_REPLAY_OLD };
 enum sa_replay sa_replay_check(const struct sa *s, uint32_t seq_lo, uint64_t *seq);
 enum sa_replay sa_replay_commit(struct sa *s, uint64_t seq);
 
-/* Per-SA events, counted per thread. packets/bytes count packets that verified (SA_EV_OK). */
-enum sa_event { SA_EV_OK, SA_EV_ICV_FAIL, SA_EV_REPLAY, SA_EV_BAD_LENGTH, SA_EV_MAX };
+/*
+ * Per-SA events, counted per thread. packets/bytes count packets that verified (SA_EV_OK).
+ * SA_EV_BAD_PADDING: ESP whose ICV verified but whose padding, pad length or next header
+ * after decryption is wrong (RFC 4303 §2.4).
+ */
+enum sa_event {
+	SA_EV_OK, SA_EV_ICV_FAIL, SA_EV_REPLAY, SA_EV_BAD_LENGTH, SA_EV_BAD_PADDING, SA_EV_MAX
+};
 
 /* Count an event for packet thread `thread` (single writer per thread; bytes for SA_EV_OK). */
 void sa_note(struct sa *s, unsigned thread, enum sa_event ev, uint64_t bytes);
@@ -143,6 +176,7 @@ struct sa_stats {
 	uint64_t icv_failures;
 	uint64_t replays;
 	uint64_t bad_length;
+	uint64_t bad_padding;	/* ESP only */
 	uint64_t highest_seq;	/* highest sequence number committed (or configured) */
 };
 
@@ -157,7 +191,9 @@ void sa_foreach(struct sa_table *t,
 
 /*
  * Format c as one line without keys, e.g. "ah spi 0x00002000 dst 192.0.2.10 auth-trunc
- * hmac(sha1) 96 mode transport replay-window 64 esn". Returns what snprintf returns.
+ * hmac(sha1) 96 mode transport replay-window 64 esn", "esp spi 0x00003000 dst 192.0.2.10
+ * enc cbc(aes) auth-trunc hmac(sha256) 128 mode tunnel replay-window 64" or "esp ... aead
+ * rfc4106(gcm(aes)) 128 ... encap espinudp 4500 4500 0.0.0.0". Returns what snprintf returns.
  */
 int sa_config_format(const struct sa_config *c, char *buf, size_t size);
 

@@ -24,6 +24,10 @@
 #define K32 K16 "1112131415161718191a1b1c1d1e1f20"
 #define K48 K32 "2122232425262728292a2b2c2d2e2f30"
 #define K64 K48 "3132333435363738393a3b3c3d3e3f40"
+#define K24 K16 "1112131415161718"
+#define K36 K32 "21222324"
+#define K28 K24 "19202122"
+#define D "esp spi 0x1000 dst 192.0.2.1 "
 
 static struct sa_table *new_table(unsigned nthreads)
 {
@@ -140,12 +144,174 @@ START_TEST(test_good_lines)
 }
 END_TEST
 
+/* An ESP line that must load: its algorithms, encapsulation, and how it is printed. */
+static const struct esp_good_case {
+	const char *name, *line;
+	uint32_t spi;
+	uint8_t family;
+	const char *enc, *auth;	/* auth NULL: AEAD */
+	unsigned icv_bits;
+	const char *format;
+} esp_good[] = {
+	{ "cbc + hmac-sha256, tunnel", D "enc cbc(aes) " K16 " auth-trunc hmac(sha256) " K32
+	  " 128 mode tunnel", 0x1000, 4, "cbc(aes)", "hmac(sha256)", 128,
+	  "esp spi 0x00001000 dst 192.0.2.1 enc cbc(aes) auth-trunc hmac(sha256) 128 mode "
+	  "tunnel replay-window 64" },
+	{ "cbc-256 + sha1 default icv", D "auth hmac(sha1) " K20 " enc cbc(aes) " K32, 0x1000, 4,
+	  "cbc(aes)", "hmac(sha1)", 96,
+	  "esp spi 0x00001000 dst 192.0.2.1 enc cbc(aes) auth-trunc hmac(sha1) 96 "
+	  "replay-window 64" },
+	{ "cbc-192 + sha512 + xcbc-less", D "enc cbc(aes) " K24 " auth-trunc hmac(sha512) " K64
+	  " 256", 0x1000, 4, "cbc(aes)", "hmac(sha512)", 256,
+	  "esp spi 0x00001000 dst 192.0.2.1 enc cbc(aes) auth-trunc hmac(sha512) 256 "
+	  "replay-window 64" },
+	{ "null + hmac", "esp spi 0x2000 dst 2001:db8::1 enc ecb(cipher_null) 0x auth-trunc "
+	  "hmac(sha1) " K20 " 96", 0x2000, 6, "ecb(cipher_null)", "hmac(sha1)", 96,
+	  "esp spi 0x00002000 dst 2001:db8::1 enc ecb(cipher_null) auth-trunc hmac(sha1) 96 "
+	  "replay-window 64" },
+	{ "null, key as empty quotes", "esp spi 0x2000 dst 2001:db8::1 enc ecb(cipher_null) \"\" "
+	  "auth hmac(sha256) " K32, 0x2000, 6, "ecb(cipher_null)", "hmac(sha256)", 128,
+	  "esp spi 0x00002000 dst 2001:db8::1 enc ecb(cipher_null) auth-trunc hmac(sha256) 128 "
+	  "replay-window 64" },
+	{ "gcm-128 icv 128", D "aead rfc4106(gcm(aes)) " K20 " 128", 0x1000, 4,
+	  "rfc4106(gcm(aes))", NULL, 128,
+	  "esp spi 0x00001000 dst 192.0.2.1 aead rfc4106(gcm(aes)) 128 replay-window 64" },
+	{ "gcm-192 icv 64", D "aead rfc4106(gcm(aes)) " K28 " 64", 0x1000, 4,
+	  "rfc4106(gcm(aes))", NULL, 64,
+	  "esp spi 0x00001000 dst 192.0.2.1 aead rfc4106(gcm(aes)) 64 replay-window 64" },
+	{ "gcm-256 icv 96, esn", D "aead rfc4106(gcm(aes)) " K36 " 96 esn seq-hi 2 seq 7",
+	  0x1000, 4, "rfc4106(gcm(aes))", NULL, 96,
+	  "esp spi 0x00001000 dst 192.0.2.1 aead rfc4106(gcm(aes)) 96 replay-window 64 esn" },
+	{ "chacha20-poly1305", D "aead rfc7539esp(chacha20,poly1305) " K36 " 128 mode transport",
+	  0x1000, 4, "rfc7539esp(chacha20,poly1305)", NULL, 128,
+	  "esp spi 0x00001000 dst 192.0.2.1 aead rfc7539esp(chacha20,poly1305) 128 mode "
+	  "transport replay-window 64" },
+	{ "gmac", D "aead rfc4543(gcm(aes)) " K20 " 128", 0x1000, 4, "rfc4543(gcm(aes))", NULL,
+	  128, "esp spi 0x00001000 dst 192.0.2.1 aead rfc4543(gcm(aes)) 128 replay-window 64" },
+	{ "nat-t", "src 198.51.100.1 dst 192.0.2.1 proto esp spi 0xc1a2b3c4 reqid 1 mode tunnel "
+	  "replay-window 32 aead rfc4106(gcm(aes)) " K20 " 128 encap espinudp 4500 4500 "
+	  "0.0.0.0", 0xc1a2b3c4, 4, "rfc4106(gcm(aes))", NULL, 128,
+	  "esp spi 0xc1a2b3c4 dst 192.0.2.1 src 198.51.100.1 aead rfc4106(gcm(aes)) 128 mode "
+	  "tunnel replay-window 32 encap espinudp 4500 4500 0.0.0.0" },
+	{ "nat-t ports differ", D "enc cbc(aes) " K16 " auth hmac(sha1) " K20
+	  " encap espinudp 61000 4500 ::", 0x1000, 4, "cbc(aes)", "hmac(sha1)", 96,
+	  "esp spi 0x00001000 dst 192.0.2.1 enc cbc(aes) auth-trunc hmac(sha1) 96 "
+	  "replay-window 64 encap espinudp 61000 4500 0.0.0.0" },
+};
+
+START_TEST(test_esp_good_lines)
+{
+	const struct esp_good_case *g = &esp_good[_i];
+	struct sa_table *t = new_table(2);
+	struct diag_list dl = { .n = 0 };
+	const char *addr = strstr(g->line, "dst ") + 4;
+	const struct sa_config *c;
+	uint8_t dst[16] = { 0 };
+	char msg[2048], abuf[64];
+	struct sa *s;
+
+	ck_assert_msg(sa_add_line(t, g->line, &dl) == 0, "%s: refused: %s", g->name,
+		      (diag_text(&dl, msg, sizeof(msg)), msg));
+	ck_assert_msg(dl.n == 0, "%s: diagnostics", g->name);
+	snprintf(abuf, sizeof(abuf), "%.*s", (int)strcspn(addr, " "), addr);
+	ck_assert(inet_pton(g->family == 4 ? AF_INET : AF_INET6, abuf, dst) == 1);
+	engine_read_begin();
+	ck_assert_ptr_null(sa_lookup(t, g->spi, g->family, dst, 51));
+	s = sa_lookup(t, g->spi, g->family, dst, 50);
+	ck_assert_msg(s != NULL, "%s: not found", g->name);
+	c = sa_config(s);
+	ck_assert_msg(sa_esp(s, 0) && sa_esp(s, 1) && sa_esp(s, 0) != sa_esp(s, 1),
+		      "%s: one ESP context per thread", g->name);
+	ck_assert_msg(!sa_auth(s, 0) && !sa_auth(s, 1), "%s: AH contexts on ESP", g->name);
+	engine_read_end();
+	ck_assert_uint_eq(c->proto, 50);
+	ck_assert_msg(c->enc && !strcmp(c->enc->name, g->enc), "%s: enc", g->name);
+	ck_assert_msg(c->enc->aead == !g->auth, "%s: aead", g->name);
+	ck_assert_msg(g->auth ? c->auth && !strcmp(c->auth->name, g->auth) : !c->auth,
+		      "%s: auth", g->name);
+	ck_assert_msg(c->icv_bits == g->icv_bits, "%s: icv %u", g->name, c->icv_bits);
+	sa_config_format(c, msg, sizeof(msg));
+	ck_assert_msg(!strcmp(msg, g->format), "%s: formatted as \"%s\"", g->name, msg);
+	free_table(t);
+}
+END_TEST
+
+/* AH SAs have no ESP context; ESP ones no AH authenticator (sa_esp/sa_auth are NULL). */
+START_TEST(test_ah_has_no_esp)
+{
+	struct sa_table *t = new_table(1);
+	struct diag_list dl = { .n = 0 };
+	struct sa *s;
+
+	ck_assert_int_eq(sa_add_line(t, "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20, &dl),
+			 0);
+	s = lookup4(t, 0x1000, "192.0.2.1");
+	ck_assert_ptr_nonnull(sa_auth(s, 0));
+	ck_assert_ptr_null(sa_esp(s, 0));
+	ck_assert_ptr_null(sa_config(s)->enc);
+	ck_assert(!sa_config(s)->udp_encap);
+	free_table(t);
+}
+END_TEST
+
 /* A line that must be refused, and the diagnostic ("sa add:1:COL: ..." prefix). */
 static const struct bad_case {
 	const char *name, *line, *want;
 } bad[] = {
-	{ "esp", "esp spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20,
-	  "sa add:1:1: esp SAs come with a later version" },
+	{ "esp without enc", D "auth hmac(sha1) " K20,
+	  "sa add:1:1: missing \"enc\" or \"aead\"" },
+	{ "null without integrity", D "enc ecb(cipher_null) 0x",
+	  "sa add:1:30: NULL encryption without integrity is refused" },
+	{ "null, empty quotes", D "enc ecb(cipher_null) \"\"",
+	  "sa add:1:30: NULL encryption without integrity is refused" },
+	{ "cbc without integrity", D "enc cbc(aes) " K16,
+	  "sa add:1:30: cbc(aes) without integrity is refused" },
+	{ "aead name with enc", D "enc rfc4106(gcm(aes)) " K20 " auth hmac(sha1) " K20,
+	  "sa add:1:34: rfc4106(gcm(aes)) is an AEAD algorithm: write \"aead rfc4106(gcm(aes)) KEY BITS\"" },
+	{ "cbc with aead", D "aead cbc(aes) " K16 " 128",
+	  "sa add:1:35: cbc(aes) is not an AEAD algorithm" },
+	{ "null with aead", D "aead ecb(cipher_null) 0x 128",
+	  "sa add:1:35: ecb(cipher_null) is not an AEAD algorithm" },
+	{ "aead with auth", D "aead rfc4106(gcm(aes)) " K20 " 128 auth hmac(sha1) " K20,
+	  "sa add:1:100: rfc4106(gcm(aes)) authenticates by itself" },
+	{ "enc and aead", D "enc cbc(aes) " K16 " aead rfc4106(gcm(aes)) " K20 " 128",
+	  "sa add:1:78: \"enc\" and \"aead\" together" },
+	{ "unknown cipher", D "enc cbc(des3_ede) " K24 " auth hmac(sha1) " K20,
+	  "sa add:1:34: unknown encryption algorithm \"cbc(des3_ede)\"" },
+	{ "cbc key length", D "enc cbc(aes) " K20 " auth hmac(sha1) " K20,
+	  "sa add:1:43: cbc(aes) needs a 16-, 24- or 32-byte key, got 20 bytes" },
+	{ "gcm without salt", D "aead rfc4106(gcm(aes)) " K16 " 128",
+	  "sa add:1:53: rfc4106(gcm(aes)) needs a key of 20, 28 or 36 bytes (an AES key and a 4-byte salt), got 16 bytes" },
+	{ "chacha key", D "aead rfc7539esp(chacha20,poly1305) " K32 " 128",
+	  "sa add:1:65: rfc7539esp(chacha20,poly1305) needs a 36-byte key (a 32-byte key and a 4-byte salt), got 32 bytes" },
+	{ "null with a key", D "enc ecb(cipher_null) " K16 " auth hmac(sha1) " K20,
+	  "sa add:1:51: ecb(cipher_null) takes no key: write 0x, got 16 bytes" },
+	{ "gcm icv", D "aead rfc4106(gcm(aes)) " K20 " 32",
+	  "sa add:1:96: rfc4106(gcm(aes)) cannot have a 32-bit ICV (64, 96 or 128)" },
+	{ "chacha icv", D "aead rfc7539esp(chacha20,poly1305) " K36 " 96",
+	  "sa add:1:140: rfc7539esp(chacha20,poly1305) cannot have a 96-bit ICV (it has 128)" },
+	{ "gmac as auth", D "enc cbc(aes) " K16 " auth rfc4543(gcm(aes)) " K20,
+	  "sa add:1:78: for esp, write rfc4543(gcm(aes)) as \"aead rfc4543(gcm(aes)) KEY 128\"" },
+	{ "esp spi 0", "esp spi 0 dst 192.0.2.1 aead rfc4106(gcm(aes)) " K20 " 128",
+	  "sa add:1:5: spi 0 is reserved" },
+	{ "esp spi 255", "esp spi 255 dst 192.0.2.1 aead rfc4106(gcm(aes)) " K20 " 128",
+	  "sa add:1:5: spi 255 is reserved" },
+	{ "enc on ah", "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20 " enc cbc(aes) " K16,
+	  "sa add:1:88: \"enc\" is for esp SAs; AH does not encrypt" },
+	{ "encap on ah", "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20 " encap espinudp 4500 4500 0.0.0.0",
+	  "sa add:1:88: \"encap\" is for esp SAs" },
+	{ "encap type", D "aead rfc4106(gcm(aes)) " K20 " 128 encap espintcp 4500 4500 0.0.0.0",
+	  "sa add:1:106: encap \"espintcp\" is not supported; expected espinudp (RFC 3948)" },
+	{ "encap port 0", D "aead rfc4106(gcm(aes)) " K20 " 128 encap espinudp 0 4500 0.0.0.0",
+	  "sa add:1:115: port 0 is not a UDP port for ESP" },
+	{ "encap port too big", D "aead rfc4106(gcm(aes)) " K20 " 128 encap espinudp 4500 65536 0.0.0.0",
+	  "sa add:1:120: \"encap\" needs a number from 0 to 65535" },
+	{ "encap without address", D "aead rfc4106(gcm(aes)) " K20 " 128 encap espinudp 4500 4500",
+	  "sa add:1:124: \"encap\" needs an IPv4 or IPv6 address" },
+	{ "bad proto", "proto comp spi 0x1000 dst 192.0.2.1",
+	  "sa add:1:7: expected \"ah\" or \"esp\", got \"comp\"" },
+	{ "esp seq-hi without esn", D "aead rfc4106(gcm(aes)) " K20 " 128 seq-hi 1",
+	  "sa add:1:100: seq-hi needs esn" },
 	{ "unknown alg", "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha3) " K20,
 	  "sa add:1:34: unknown authentication algorithm \"hmac(sha3)\"" },
 	{ "short key", "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K16,
@@ -166,7 +332,7 @@ static const struct bad_case {
 	{ "missing auth", "ah spi 0x1000 dst 192.0.2.1",
 	  "sa add:1:1: missing \"auth\" or \"auth-trunc\"" },
 	{ "missing ah", "spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20,
-	  "sa add:1:1: missing \"ah\"" },
+	  "sa add:1:1: missing \"ah\" or \"esp\"" },
 	{ "family mismatch", "ah spi 0x1000 dst 192.0.2.1 src 2001:db8::1 auth hmac(sha1) " K20,
 	  "sa add:1:33: src is IPv6 but dst is IPv4" },
 	{ "window too big", "ah spi 0x1000 dst 192.0.2.1 auth hmac(sha1) " K20
@@ -386,6 +552,8 @@ START_TEST(test_counters)
 	sa_note(s, 0, SA_EV_REPLAY, 50);
 	sa_note(s, 0, SA_EV_REPLAY, 50);
 	sa_note(s, 1, SA_EV_BAD_LENGTH, 50);
+	sa_note(s, 0, SA_EV_BAD_PADDING, 50);
+	sa_note(s, 1, SA_EV_BAD_PADDING, 50);
 	ck_assert_int_eq(sa_replay_check(s, 9, &seq), SA_REPLAY_OK);
 	ck_assert_int_eq(sa_replay_commit(s, seq), SA_REPLAY_OK);
 	sa_foreach(t, count_cb, &st);
@@ -394,6 +562,7 @@ START_TEST(test_counters)
 	ck_assert_uint_eq(st.icv_failures, 1);
 	ck_assert_uint_eq(st.replays, 2);
 	ck_assert_uint_eq(st.bad_length, 1);
+	ck_assert_uint_eq(st.bad_padding, 2);
 	ck_assert_uint_eq(st.highest_seq, 9);
 	free_table(t);
 }
@@ -432,6 +601,293 @@ START_TEST(test_man_examples)
 	}
 	ck_assert_uint_ge(blocks, 5);
 	free(page);
+}
+END_TEST
+
+/* --- Wireshark's esp_sa ---------------------------------------------------------------- */
+
+static struct sa *lookup_esp(struct sa_table *t, uint32_t spi, const char *dst)
+{
+	uint8_t a[16] = { 0 };
+	uint8_t family = strchr(dst, ':') ? 6 : 4;
+	struct sa *s;
+
+	ck_assert_int_eq(inet_pton(family == 4 ? AF_INET : AF_INET6, dst, a), 1);
+	engine_read_begin();
+	s = sa_lookup(t, spi, family, a, 50);
+	engine_read_end();
+	return s;
+}
+
+#define WS_HEADER "# This file is automatically generated, DO NOT MODIFY.\n"
+#define Q(x) "\"" x "\""
+
+/* Rows that load (eight fields, ten fields, strongSwan's GCM, wildcards, case, escapes). */
+static const char ws_good_text[] =
+	WS_HEADER
+	Q("IPv4") "," Q("192.0.2.2") "," Q("192.0.2.1") "," Q("0x00001000") ","
+	Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-256-128 [RFC4868]") "," Q(K32) "\n"
+	Q("ipv6") "," Q("*") "," Q("2001:db8::1") "," Q("0x2000") ","
+	Q("aes-gcm with 16 OCTET icv [rfc4106]") "," Q(K20) "," Q("null") "," Q("") "\n"
+	Q("Any IP") "," Q("") "," Q("192.0.2.1") "," Q("8192") ","
+	Q("ChaCha20 with Poly1305 [RFC7634]") "," Q(K36) "," Q("NULL") "," Q("0x") "\n"
+	"\n# a comment between rows\n"
+	"  " Q("IPv4") " , " Q("192.0.2.*") " , " Q("192.0.2.1") " , " Q("0x3000") " , "
+	Q("NULL") " , " Q("") " , " Q("HMAC-SHA-1-96 [RFC2404]") " , " Q(K20) "\r\n"
+	Q("IPv4") "," Q("198.51.100.1") "," Q("192.0.2.1") "," Q("0xc0000001") ","
+	Q("AES-GCM [RFC4106]") "," Q(K36) "," Q("ANY 128 bit authentication [no checking]") ","
+	Q("0x") "\n"
+	Q("IPv4") "," Q("198.51.100.1") "," Q("192.0.2.1") "," Q("0xc0000002") ","
+	Q("AES-GCM [RFC4106]") "," Q(K20) "," Q("ANY 64 bit authentication [no checking]") ","
+	Q("0x") "\n"
+	Q("IPv4") "," Q("192.0.2.2") "," Q("192.0.2.1") "," Q("0x4000") ","
+	Q("AES\\x2dCBC") "," Q(K32) "," Q("hmac-sha-512-256") "," Q(K64) "," Q("64-bit") ","
+	Q("1") "\n"
+	Q("IPv4") "," Q("192.0.2.2") "," Q("192.0.2.1") "," Q("0x4001") ","
+	Q("AES-GCM with 12 octet ICV [RFC4106]") "," Q(K28) "," Q("NULL") "," Q("") ","
+	Q("32-bit") "," Q("0") "\n"
+	Q("IPv4") "," Q("192.0.2.2") "," Q("192.0.2.1") "," Q("0x4002") ","
+	Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-MD5-96 [RFC2403]") "," Q(K16) "\n";
+
+static const struct ws_sa {
+	uint32_t spi;
+	const char *dst, *format;
+	uint64_t seq;
+} ws_good_sas[] = {
+	{ 0x1000, "192.0.2.1", "esp spi 0x00001000 dst 192.0.2.1 src 192.0.2.2 enc cbc(aes) "
+	  "auth-trunc hmac(sha256) 128 replay-window 64", 0 },
+	{ 0x2000, "2001:db8::1", "esp spi 0x00002000 dst 2001:db8::1 aead rfc4106(gcm(aes)) 128 "
+	  "replay-window 64", 0 },
+	{ 0x2000, "192.0.2.1", "esp spi 0x00002000 dst 192.0.2.1 aead "
+	  "rfc7539esp(chacha20,poly1305) 128 replay-window 64", 0 },
+	{ 0x3000, "192.0.2.1", "esp spi 0x00003000 dst 192.0.2.1 enc ecb(cipher_null) auth-trunc "
+	  "hmac(sha1) 96 replay-window 64", 0 },
+	{ 0xc0000001, "192.0.2.1", "esp spi 0xc0000001 dst 192.0.2.1 src 198.51.100.1 aead "
+	  "rfc4106(gcm(aes)) 128 replay-window 64", 0 },
+	{ 0xc0000002, "192.0.2.1", "esp spi 0xc0000002 dst 192.0.2.1 src 198.51.100.1 aead "
+	  "rfc4106(gcm(aes)) 64 replay-window 64", 0 },
+	{ 0x4000, "192.0.2.1", "esp spi 0x00004000 dst 192.0.2.1 src 192.0.2.2 enc cbc(aes) "
+	  "auth-trunc hmac(sha512) 256 replay-window 64 esn", 0x100000000ULL },
+	{ 0x4001, "192.0.2.1", "esp spi 0x00004001 dst 192.0.2.1 src 192.0.2.2 aead "
+	  "rfc4106(gcm(aes)) 96 replay-window 64", 0 },
+	{ 0x4002, "192.0.2.1", "esp spi 0x00004002 dst 192.0.2.1 src 192.0.2.2 enc cbc(aes) "
+	  "auth-trunc hmac(md5) 96 replay-window 64", 0 },
+};
+
+/* _i 0: sa_import_wireshark; 1: sa_load_file, which recognises the format. */
+START_TEST(test_ws_good)
+{
+	struct sa_table *t = new_table(2);
+	struct diag_list dl = { .n = 0 };
+	const char *path = write_file(ws_good_text, 0600);
+	char msg[2048];
+	int rc = _i ? sa_load_file(t, path, &dl) : sa_import_wireshark(t, path, &dl);
+	struct sa *s;
+
+	diag_text(&dl, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "refused: %s", msg);
+	ck_assert_msg(dl.n == 1 && strstr(msg, ":12:1: warning: hmac(md5) is a legacy"),
+		      "diagnostics: %s", msg);
+	ck_assert_uint_eq(sa_count(t), ARRAY_SIZE(ws_good_sas));
+	for (size_t i = 0; i < ARRAY_SIZE(ws_good_sas); i++) {
+		const struct ws_sa *w = &ws_good_sas[i];
+
+		s = lookup_esp(t, w->spi, w->dst);
+		ck_assert_msg(s != NULL, "row %zu: not found", i);
+		ck_assert_ptr_nonnull(sa_esp(s, 1));
+		sa_config_format(sa_config(s), msg, sizeof(msg));
+		ck_assert_msg(!strcmp(msg, w->format), "row %zu: \"%s\"", i, msg);
+		ck_assert_msg(sa_config(s)->seq == w->seq, "row %zu: seq", i);
+	}
+	ck_assert_int_eq(unlink(path), 0);
+	free_table(t);
+}
+END_TEST
+
+/* One bad row (after a good one, which must not load either) and its diagnostic. */
+static const struct ws_bad_case {
+	const char *name, *row;
+	unsigned field;		/* the column is this field's opening quote; 0: col */
+	unsigned col;
+	const char *want;
+} ws_bad[] = {
+	{ "wildcard dst", Q("IPv4") "," Q("*") "," Q("*") "," Q("0x1000") "," Q("NULL") ","
+	  Q("") "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 3, 0,
+	  "the destination is a wildcard: ipsecfw finds an SA by SPI and destination" },
+	{ "partial wildcard dst", Q("IPv4") "," Q("") "," Q("192.0.2.*") "," Q("0x1000") ","
+	  Q("AES-GCM with 16 octet ICV [RFC4106]") "," Q(K20) "," Q("NULL") "," Q(""), 3, 0,
+	  "the destination is a wildcard" },
+	{ "3des", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("TripleDES-CBC [RFC2451]") "," Q(K24) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20),
+	  5, 0, "encryption \"TripleDES-CBC [RFC2451]\" is not supported; ipsecfw decrypts" },
+	{ "aes-ctr", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CTR [RFC3686]") "," Q(K20) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20),
+	  5, 0, "encryption \"AES-CTR [RFC3686]\" is not supported" },
+	{ "cast5", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("cast5-cbc [RFC2144]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20),
+	  5, 0, "encryption \"cast5-cbc [RFC2144]\" is not supported" },
+	{ "gcm iiv", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]") "," Q(K20) "," Q("NULL") ","
+	  Q(""), 5, 0, "encryption \"AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]\" "
+	  "is not supported" },
+	{ "unknown encryption", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("Rot13") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 5, 0,
+	  "unknown encryption \"Rot13\"; expected a name Wireshark uses" },
+	{ "null and null", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") "," Q("NULL")
+	  "," Q("") "," Q("NULL") "," Q(""), 5, 0,
+	  "NULL encryption without integrity is refused" },
+	{ "cbc and null", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("NULL") "," Q(""), 5, 0,
+	  "cbc(aes) without integrity is refused" },
+	{ "cbc and any", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("ANY 96 bit authentication [no checking]") ","
+	  Q(""), 5, 0, "cbc(aes) without integrity is refused" },
+	{ "gcm without icv length", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-GCM [RFC4106]") "," Q(K20) "," Q("NULL") "," Q(""), 7, 0,
+	  "\"AES-GCM [RFC4106]\" does not say its ICV length" },
+	{ "gcm with hmac", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-GCM with 16 octet ICV [RFC4106]") "," Q(K20) "," Q("HMAC-SHA-1-96 [RFC2404]") ","
+	  Q(K20), 7, 0, "rfc4106(gcm(aes)) authenticates by itself" },
+	{ "gcm icv conflict", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-GCM with 16 octet ICV [RFC4106]") "," Q(K20) ","
+	  Q("ANY 64 bit authentication [no checking]") "," Q(""), 7, 0,
+	  "a 64-bit ICV, but the encryption says 128 bits" },
+	{ "gcm any 256", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-GCM [RFC4106]") "," Q(K20) "," Q("ANY 256 bit authentication [no checking]") ","
+	  Q(""), 7, 0, "rfc4106(gcm(aes)) cannot have a 256-bit ICV" },
+	{ "sha256-96", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) ","
+	  Q("HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]") "," Q(K32), 7, 0,
+	  "authentication \"HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]\" is not "
+	  "supported" },
+	{ "ripemd", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("MAC-RIPEMD-160-96 [RFC2857]") "," Q(K20), 7, 0,
+	  "authentication \"MAC-RIPEMD-160-96 [RFC2857]\" is not supported" },
+	{ "unknown auth", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA3") "," Q(K20), 7, 0,
+	  "unknown authentication \"HMAC-SHA3\"" },
+	{ "ascii key", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q("sixteen byte key") "," Q("HMAC-SHA-1-96 [RFC2404]") ","
+	  Q(K20), 6, 0, "expected a key as 0x and an even number of hex digits" },
+	{ "cbc key length", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K20) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 6, 0,
+	  "cbc(aes) needs a 16-, 24- or 32-byte key, got 20 bytes" },
+	{ "hmac key length", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K16), 8, 0,
+	  "hmac(sha1) needs a 20-byte key (RFC 2404), got 16 bytes" },
+	{ "wildcard spi", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("*") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 4, 0,
+	  "expected an SPI (0x and hex digits, or decimal), got \"*\"" },
+	{ "reserved spi", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0xff") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 4, 0,
+	  "spi 255 is reserved" },
+	{ "spi 0", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 4, 0,
+	  "spi 0 is reserved" },
+	{ "family", Q("IPv4") "," Q("") "," Q("2001:db8::9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 3, 0,
+	  "the destination is IPv6 but the protocol says IPv4" },
+	{ "src family", Q("Any IP") "," Q("2001:db8::2") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 2, 0,
+	  "src is IPv6 but dst is IPv4" },
+	{ "bad protocol", Q("IPX") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 1, 0,
+	  "expected \"IPv4\", \"IPv6\" or \"Any IP\", got \"IPX\"" },
+	{ "bad address", Q("IPv4") "," Q("") "," Q("192.0.2.300") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20), 3, 0,
+	  "expected an IPv4 or IPv6 address or a wildcard, got \"192.0.2.300\"" },
+	{ "seq-hi without esn", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) ","
+	  Q("32-bit") "," Q("1"), 10, 0, "seq-hi needs esn" },
+	{ "bad sn length", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) ","
+	  Q("128-bit") "," Q("0"), 9, 0, "expected \"32-bit\" or \"64-bit\", got \"128-bit\"" },
+	{ "bad esn high bits", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) ","
+	  Q("64-bit") "," Q("100000000"), 10, 0, "expected the ESN high bits as a 32-bit hex" },
+	{ "nine fields", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) ","
+	  Q("64-bit"), 1, 0, "9 fields; expected 8 (or 10, as Wireshark 4.2 and later write)" },
+	{ "seven fields", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]"), 1, 0,
+	  "7 fields; expected 8" },
+	{ "eleven fields", Q("IPv4") "," Q("") "," Q("192.0.2.9") "," Q("0x1000") ","
+	  Q("AES-CBC [RFC3602]") "," Q(K16) "," Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) ","
+	  Q("64-bit") "," Q("0") "," Q("x"), 11, 0, "more than 10 fields" },
+	{ "unquoted", "IPv4,\"\",\"192.0.2.9\"", 0, 1, "expected a double-quoted field" },
+	{ "no comma", Q("IPv4") " " Q(""), 0, 8, "expected a comma after field 1" },
+	{ "no closing quote", Q("IPv4") ",\"192.0.2.1", 2, 0, "field 2 has no closing quote" },
+	{ "one of ours", "esp spi 0x1000 dst 192.0.2.1 aead rfc4106(gcm(aes)) " K20 " 128", 0, 1,
+	  "expected a double-quoted field" },
+};
+
+/* The column of field n's opening quote (fields hold no escaped quotes here). */
+static unsigned field_col(const char *row, unsigned n)
+{
+	const char *p = row;
+
+	for (unsigned i = 1; i < n; i++) {
+		p = strchr(p, '"');
+		p = strchr(p + 1, '"') + 1;
+	}
+	return (unsigned)(strchr(p, '"') - row) + 1;
+}
+
+START_TEST(test_ws_bad)
+{
+	const struct ws_bad_case *b = &ws_bad[_i];
+	struct sa_table *t = new_table(1);
+	struct diag_list dl = { .n = 0 };
+	char text[4096], want[1024], msg[4096];
+	const char *path;
+
+	snprintf(text, sizeof(text), WS_HEADER Q("IPv4") "," Q("") "," Q("192.0.2.1") ","
+		 Q("0x7000") "," Q("AES-GCM with 16 octet ICV [RFC4106]") "," Q(K20) "," Q("NULL")
+		 "," Q("") "\n%s\n", b->row);
+	path = write_file(text, 0600);
+	ck_assert_msg(sa_import_wireshark(t, path, &dl) == -1, "%s: accepted", b->name);
+	diag_text(&dl, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "%s:3:%u: %s", path,
+		 b->field ? field_col(b->row, b->field) : b->col, b->want);
+	ck_assert_msg(!strncmp(msg, want, strlen(want)), "%s: got \"%s\", want \"%s...\"",
+		      b->name, msg, want);
+	ck_assert_msg(dl.n == 1, "%s: %u diagnostics", b->name, dl.n);
+	ck_assert_msg(!strstr(msg, "0102030405060708"), "%s: a key in the message", b->name);
+	ck_assert_uint_eq(sa_count(t), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	free_table(t);
+}
+END_TEST
+
+/* Several bad rows: each reported; the key-file permission rule holds for esp_sa too. */
+START_TEST(test_ws_file_errors)
+{
+	static const char text[] =
+		Q("IPv4") "," Q("") "," Q("*") "," Q("0x1000") "," Q("NULL") "," Q("") ","
+		Q("HMAC-SHA-1-96 [RFC2404]") "," Q(K20) "\n"
+		Q("IPv4") "," Q("") "," Q("192.0.2.1") "," Q("0x1000") "," Q("AES-CTR [RFC3686]")
+		"," Q(K20) "," Q("NULL") "," Q("") "\n";
+	struct sa_table *t = new_table(1);
+	struct diag_list dl = { .n = 0 };
+	const char *path = write_file(text, 0600);
+	char msg[4096], want[1024];
+
+	ck_assert_int_eq(sa_load_file(t, path, &dl), -1);	/* recognised as Wireshark's */
+	diag_text(&dl, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "%s:1:11: the destination is a wildcard: ipsecfw finds an "
+		 "SA by SPI and destination, so it must be one address\n%s:2:32: encryption "
+		 "\"AES-CTR [RFC3686]\" is not supported; ipsecfw decrypts AES-CBC, AES-GCM, "
+		 "ChaCha20 with Poly1305 and NULL\n", path, path);
+	ck_assert_str_eq(msg, want);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	dl.n = 0;
+	ck_assert_int_eq(sa_import_wireshark(t, path, &dl), -1);
+	ck_assert_uint_eq(dl.n, 1);
+	ck_assert_str_eq(dl.d[0].msg, "mode 0640: the key file must not be readable by group or "
+			 "others (chmod 600)");
+	ck_assert_uint_eq(sa_count(t), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	free_table(t);
 }
 END_TEST
 
@@ -745,6 +1201,11 @@ Suite *sa_suite(void)
 
 	tcase_add_loop_test(tc, test_good_lines, 0, ARRAY_SIZE(good));
 	tcase_add_loop_test(tc, test_bad_lines, 0, ARRAY_SIZE(bad));
+	tcase_add_loop_test(tc, test_esp_good_lines, 0, ARRAY_SIZE(esp_good));
+	tcase_add_test(tc, test_ah_has_no_esp);
+	tcase_add_loop_test(tc, test_ws_good, 0, 2);
+	tcase_add_loop_test(tc, test_ws_bad, 0, ARRAY_SIZE(ws_bad));
+	tcase_add_test(tc, test_ws_file_errors);
 	tcase_add_test(tc, test_file);
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_loop_test(tc, test_file_mode, 0, ARRAY_SIZE(perms));
