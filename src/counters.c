@@ -20,6 +20,9 @@ static const char *const reason_names[] = {
 	[COUNTERS_R_ICV_FAIL] = "icv-fail",
 	[COUNTERS_R_REPLAYED] = "replayed",
 	[COUNTERS_R_BAD_ICV_LENGTH] = "bad-icv-length",
+	[COUNTERS_R_BAD_PADDING] = "bad-padding",
+	[COUNTERS_R_BAD_ESP_LENGTH] = "bad-esp-length",
+	[COUNTERS_R_BAD_INNER] = "bad-inner",
 };
 
 static const char *const ipsec_names[] = {
@@ -32,6 +35,24 @@ static const char *const ipsec_names[] = {
 };
 
 _Static_assert(ARRAY_SIZE(ipsec_names) == COUNTERS_IPSEC_MAX, "ipsec names out of step");
+
+static const char *const esp_names[] = {
+	[COUNTERS_ESP_VERIFIED] = "verified",
+	[COUNTERS_ESP_NO_SA] = "no-sa",
+	[COUNTERS_ESP_BAD_LENGTH] = "bad-length",
+	[COUNTERS_ESP_ICV_FAIL] = "icv-fail",
+	[COUNTERS_ESP_BAD_PADDING] = "bad-padding",
+	[COUNTERS_ESP_REPLAYED] = "replayed",
+	[COUNTERS_ESP_DUMMY] = "dummy",
+	[COUNTERS_ESP_BAD_INNER] = "bad-inner",
+};
+
+_Static_assert(ARRAY_SIZE(esp_names) == COUNTERS_ESP_MAX, "esp names out of step");
+
+const char *counters_esp_name(enum counters_esp k)
+{
+	return (unsigned)k < COUNTERS_ESP_MAX ? esp_names[k] : "unknown";
+}
 
 const char *counters_ipsec_name(enum counters_ipsec k)
 {
@@ -64,5 +85,7 @@ void counters_thread_sum(const struct counters_thread *t, size_t n, struct count
 			out->reason[r] += counters_read(&t[i].reason[r]);
 		for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
 			out->ah[r] += counters_read(&t[i].ah[r]);
+		for (r = 0; r < COUNTERS_ESP_MAX; r++)
+			out->esp[r] += counters_read(&t[i].esp[r]);
 	}
 }

@@ -992,6 +992,8 @@ void ctl_print_stats(FILE *o, const struct ctl_json *r)
 	if (ctl_json_get(r, "ah")) {
 		fprintf(o, "\nah (%llu SAs): ", (unsigned long long)u(r, "sas"));
 		print_reasons(o, ctl_json_get(r, "ah"));
+		fputs("\nesp: ", o);
+		print_reasons(o, ctl_json_get(r, "esp"));
 	}
 	fprintf(o, "\nlog: %llu lines written, %llu suppressed by the rate limit, %llu dropped "
 		"(ring full)\n", (unsigned long long)u2(r, "log", "written"),

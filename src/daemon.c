@@ -338,6 +338,8 @@ static void sum_engines(const struct daemon *d, struct counters_thread *sum)
 			sum->reason[r] += one.reason[r];
 		for (int r = 0; r < COUNTERS_IPSEC_MAX; r++)
 			sum->ah[r] += one.ah[r];
+		for (int r = 0; r < COUNTERS_ESP_MAX; r++)
+			sum->esp[r] += one.esp[r];
 	}
 }
 
@@ -438,6 +440,9 @@ static int cmd_stats(struct daemon *d, FILE *f)
 	fputs(",\"ah\":{", f);
 	for (int r = 0; r < COUNTERS_IPSEC_MAX; r++)
 		fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", counters_ipsec_name(r), all.ah[r]);
+	fputs("},\"esp\":{", f);
+	for (int r = 0; r < COUNTERS_ESP_MAX; r++)
+		fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", counters_esp_name(r), all.esp[r]);
 	fprintf(f, "},\"sas\":%zu", sa_count(d->sat));
 	fprintf(f, ",\"log\":{\"written\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"dropped\":%"
 		PRIu64 "},\"reloads\":%" PRIu64 ",\"reload_failures\":%" PRIu64

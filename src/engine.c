@@ -15,6 +15,7 @@
 
 #include "ipsecfw/ah.h"
 #include "ipsecfw/decode.h"
+#include "ipsecfw/esp.h"
 #include "ipsecfw/log.h"
 #include "ipsecfw/rules.h"
 
@@ -29,8 +30,16 @@ struct engine {
 	struct sa *sa;			/* the SA of the last packet's AH, or NULL */
 	uint64_t seq;			/* its full sequence number */
 	enum ah_result ah;		/* the last packet's AH outcome (when it had AH) */
-	uint8_t *scratch;		/* AH_SCRATCH_SIZE bytes for the ICV input */
+	struct sa *esp_sa;		/* the SA of its ESP, or NULL */
+	uint64_t esp_seq;
+	enum esp_result esp;		/* its ESP outcome (when it had ESP) */
+	uint8_t *scratch;		/* AH_SCRATCH_SIZE bytes for the ICV input / plaintext */
+	uint8_t *scratch2;		/* the same again: a nested ESP decrypts from one to the other */
 };
+
+_Static_assert((int)COUNTERS_ESP_VERIFIED == (int)ESP_OK &&
+	       (int)COUNTERS_ESP_BAD_INNER == (int)ESP_BAD_INNER &&
+	       (int)COUNTERS_ESP_MAX == (int)ESP_RESULT_MAX, "ESP results and counters out of step");
 
 _Static_assert((int)COUNTERS_IPSEC_VERIFIED == (int)AH_OK &&
 	       (int)COUNTERS_IPSEC_REPLAYED == (int)AH_REPLAYED &&
@@ -81,7 +90,10 @@ struct engine *engine_new(unsigned thread)
 	memset(e, 0, sizeof(*e));
 	e->thread = thread;
 	e->scratch = malloc(AH_SCRATCH_SIZE);
-	if (!e->scratch) {
+	e->scratch2 = malloc(AH_SCRATCH_SIZE);
+	if (!e->scratch || !e->scratch2) {
+		free(e->scratch);
+		free(e->scratch2);
 		free(e);
 		return NULL;
 	}
@@ -93,12 +105,106 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	free(e->scratch);
+	free(e->scratch2);
 	free(e);
 }
 
 void engine_set_sa(struct engine *e, const struct sa_table *t)
 {
 	e->sat = t;
+}
+
+int engine_esp_result(const struct engine *e, const struct sa **sa, uint64_t *seq)
+{
+	if (sa)
+		*sa = e->esp_sa;
+	if (seq)
+		*seq = e->esp_seq;
+	return (int)e->esp;
+}
+
+/* The ESP header the IPsec stage handles: first in the outer chain, or right behind AH. */
+static int esp_index(const struct decode_pkt *p)
+{
+	if (p->n_ipsec && p->ipsec[0].proto == DECODE_PROTO_ESP)
+		return 0;
+	if (p->n_ipsec > 1 && p->ipsec[0].proto == DECODE_PROTO_AH &&
+	    p->ipsec[1].proto == DECODE_PROTO_ESP && !p->has_inner_ip)
+		return 1;
+	return -1;
+}
+
+/* The worse of two states: failed > replayed > unverified > verified > none. */
+static enum decode_auth worse(enum decode_auth a, enum decode_auth b)
+{
+	static const uint8_t rank[] = {
+		[DECODE_AUTH_NONE] = 0, [DECODE_AUTH_VERIFIED] = 1, [DECODE_AUTH_UNVERIFIED] = 2,
+		[DECODE_AUTH_REPLAYED] = 3, [DECODE_AUTH_FAILED] = 4,
+	};
+
+	return rank[a] >= rank[b] ? a : b;
+}
+
+/* ESP: decrypt with the SA when the store has one; drops by the same knobs as AH. */
+static enum counters_reason esp_stage(struct engine *e, const struct ruleset *rs)
+{
+	struct decode_pkt *p = &e->pkt;
+	int k = esp_index(p);
+	enum esp_result r;
+	enum decode_auth st;
+	enum counters_reason why = COUNTERS_R_NONE;
+
+	const uint8_t *base = p->data;
+	uint8_t *out = e->scratch;
+	bool inner = false;
+
+	e->esp_sa = NULL;
+	if (k < 0)
+		return COUNTERS_R_NONE;
+next_layer:
+	e->esp_sa = esp_lookup(e->sat, p, (unsigned)k, inner);
+	r = e->esp_sa ? esp_decrypt(p, (unsigned)k, base, e->esp_sa, e->thread, out,
+				    &e->esp_seq) : ESP_NO_SA;
+	e->esp = r;
+	counters_add(&e->stats.esp[r], 1);
+	/* A tunnel that carries ESP again (nested SAs): decrypt the next layer into the other
+	 * buffer. The decoder's depth limit bounds this loop. */
+	if (r == ESP_OK && p->has_inner_ip && (unsigned)k + 1 < p->n_ipsec &&
+	    p->ipsec[k + 1].proto == DECODE_PROTO_ESP) {
+		k++;
+		base = out;
+		out = out == e->scratch ? e->scratch2 : e->scratch;
+		inner = true;
+		p->auth = p->auth == DECODE_AUTH_NONE ? DECODE_AUTH_VERIFIED : p->auth;
+		goto next_layer;
+	}
+	switch (r) {
+	case ESP_OK:
+	case ESP_DUMMY:
+		st = DECODE_AUTH_VERIFIED;
+		break;
+	case ESP_NO_SA:
+		st = DECODE_AUTH_UNVERIFIED;
+		break;
+	case ESP_REPLAYED:
+		st = DECODE_AUTH_REPLAYED;
+		if (ruleset_replay_policy(rs) != RULES_PASS)
+			why = COUNTERS_R_REPLAYED;
+		break;
+	case ESP_BAD_INNER:
+		st = DECODE_AUTH_FAILED;
+		why = COUNTERS_R_BAD_INNER;	/* authentic, but nothing a rule could judge */
+		break;
+	default:
+		st = DECODE_AUTH_FAILED;
+		if (ruleset_icv_policy(rs) != RULES_PASS)
+			why = r == ESP_BAD_PADDING ? COUNTERS_R_BAD_PADDING :
+			      r == ESP_BAD_LENGTH ? COUNTERS_R_BAD_ESP_LENGTH : COUNTERS_R_ICV_FAIL;
+		break;
+	}
+	/* Behind AH, the packet is as trustworthy as its weaker layer. */
+	p->auth = p->auth == DECODE_AUTH_NONE ? st : worse(p->auth, st);
+	return why;
 }
 
 int engine_ah_result(const struct engine *e, const struct sa **sa, uint64_t *seq)
@@ -171,6 +277,8 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 
 	*v = (struct engine_verdict){ .pkt = &e->pkt };
 	e->ah = AH_NO_SA;
+	e->esp = ESP_NO_SA;
+	e->esp_sa = NULL;
 	dr = decode_packet(&e->pkt, data, len);
 	/* Count the IP datagram, not link-layer padding a capture may carry after it. */
 	if (dr == DECODE_OK)
@@ -184,6 +292,8 @@ void engine_process(struct engine *e, const struct ruleset *rs, const uint8_t *d
 	}
 	counters_add(&e->stats.decoded, 1);
 	reason = ipsec_stage(e, rs);
+	if (reason == COUNTERS_R_NONE)
+		reason = esp_stage(e, rs);
 	if (reason != COUNTERS_R_NONE) {
 		drop(e, v, reason);
 		goto count;

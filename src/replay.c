@@ -16,6 +16,7 @@
 #include "ipsecfw/counters.h"
 #include "ipsecfw/decode.h"
 #include "ipsecfw/engine.h"
+#include "ipsecfw/esp.h"
 #include "ipsecfw/pcapio.h"
 #include "ipsecfw/rules.h"
 #include "ipsecfw/ruleset.h"
@@ -92,6 +93,30 @@ static bool has_ah(const struct decode_pkt *p)
 	return p->n_ipsec && p->ipsec[0].proto == DECODE_PROTO_AH;
 }
 
+static bool has_esp(const struct decode_pkt *p)
+{
+	return (p->n_ipsec && p->ipsec[0].proto == DECODE_PROTO_ESP) ||
+	       (p->n_ipsec > 1 && p->ipsec[1].proto == DECODE_PROTO_ESP);
+}
+
+/* ,"esp":{"result":...,"sa":... or null,"seq":N} for packets with ESP. */
+static void json_esp(FILE *o, const struct engine *e)
+{
+	const struct sa *sa;
+	char buf[256];
+	uint64_t seq;
+	int r = engine_esp_result(e, &sa, &seq);
+
+	fprintf(o, ",\"esp\":{\"result\":\"%s\",\"sa\":", esp_result_name((enum esp_result)r));
+	if (sa) {
+		sa_config_format(sa_config(sa), buf, sizeof(buf));
+		json_write_str(o, buf);
+		fprintf(o, ",\"seq\":%" PRIu64 "}", seq);
+	} else {
+		fputs("null}", o);
+	}
+}
+
 /* ,"ah":{"result":...,"sa":"ah spi ... dst ..." or null,"seq":N} for packets with AH. */
 static void json_ah(FILE *o, const struct engine *e)
 {
@@ -124,8 +149,10 @@ static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 			counters_reason_name(v->reason));
 		json_ip(o, &p->outer);
 		fputs("},\"inner\":null", o);
-		if (e)
+		if (e && has_ah(p))
 			json_ah(o, e);
+		if (e && has_esp(p))
+			json_esp(o, e);
 		fputs("}\n", o);
 		return;
 	}
@@ -161,6 +188,8 @@ static void json_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 	fprintf(o, "]}");
 	if (e && has_ah(p))
 		json_ah(o, e);
+	if (e && has_esp(p))
+		json_esp(o, e);
 	if (!p->has_inner_ip && !p->has_inner_l4) {
 		fprintf(o, ",\"inner\":null}\n");
 		return;
@@ -271,7 +300,7 @@ static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 
 	replay_describe(sum, sizeof(sum), v);
 	if (v->reason > COUNTERS_R_DECODE_LAST) {
-		fprintf(o, "%5u  %-3s %s  -> block (ah: %s)\n", idx, "-", sum,
+		fprintf(o, "%5u  %-3s %s  -> block (ipsec: %s)\n", idx, "-", sum,
 			counters_reason_name(v->reason));
 		return;
 	}
@@ -289,6 +318,9 @@ static void text_packet(FILE *o, unsigned idx, size_t len, const struct engine_v
 	if (e && has_ah(v->pkt))
 		fprintf(o, "  [ah %s]", ah_result_name((enum ah_result)engine_ah_result(e, NULL,
 											 NULL)));
+	if (e && has_esp(v->pkt))
+		fprintf(o, "  [esp %s]", esp_result_name((enum esp_result)engine_esp_result(e, NULL,
+											     NULL)));
 	fputc('\n', o);
 	if (verbose)
 		fprintf(o, "       len %zu ttl %u exthdrs %u ipsec %u\n", len, v->pkt->outer.ttl,
@@ -322,6 +354,10 @@ static void summary_text(FILE *o, const struct ruleset *rs, const struct counter
 		for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
 			fprintf(o, " %s %" PRIu64, counters_ipsec_name((enum counters_ipsec)r),
 				st->ah[r]);
+		fprintf(o, "\n%-7s %10s %12s ", "esp", "", "");
+		for (r = 0; r < COUNTERS_ESP_MAX; r++)
+			fprintf(o, " %s %" PRIu64, counters_esp_name((enum counters_esp)r),
+				st->esp[r]);
 		bool first = true;
 
 		for (r = COUNTERS_R_DECODE_LAST + 1; r < COUNTERS_R_MAX; r++)
@@ -363,6 +399,10 @@ static void summary_json(FILE *o, const struct ruleset *rs, const struct counter
 	for (r = 0; r < COUNTERS_IPSEC_MAX; r++)
 		fprintf(o, "%s\"%s\":%" PRIu64, r ? "," : "",
 			counters_ipsec_name((enum counters_ipsec)r), st->ah[r]);
+	fputs("},\"esp\":{", o);
+	for (r = 0; r < COUNTERS_ESP_MAX; r++)
+		fprintf(o, "%s\"%s\":%" PRIu64, r ? "," : "",
+			counters_esp_name((enum counters_esp)r), st->esp[r]);
 	fprintf(o, "}}}\n");
 }
 

@@ -1108,6 +1108,12 @@ static bool is_ipsec(int proto)
 	return proto == PROTO_AH || proto == PROTO_ESP;
 }
 
+/* What may carry IPsec: AH, ESP, and UDP (ESP in UDP 4500, RFC 3948). */
+static bool may_carry_ipsec(int proto)
+{
+	return is_ipsec(proto) || proto == PROTO_UDP;
+}
+
 static int rule_option(struct parser *p, struct rules_rule *r, int k)
 {
 	const struct tok *t = next(p);
@@ -1120,12 +1126,12 @@ static int rule_option(struct parser *p, struct rules_rule *r, int k)
 		return parse_flags(p, &r->flags, &r->flags_mask);
 	case KW_SPI:
 		r->has_spi = true;
-		if (!is_ipsec(r->proto))
-			perr(p, t, "spi needs proto ah or esp");
+		if (!may_carry_ipsec(r->proto))
+			perr(p, t, "spi needs proto ah, esp or udp");
 		return parse_spi(p, &r->spi_lo, &r->spi_hi);
 	case KW_INNER:
-		if (!is_ipsec(r->proto))
-			perr(p, t, "inner needs proto ah or esp");
+		if (!may_carry_ipsec(r->proto))
+			perr(p, t, "inner needs proto ah, esp or udp");
 		return parse_inner(p, &r->inner);
 	case KW_MARK:
 		r->has_mark = true;
@@ -1136,8 +1142,8 @@ static int rule_option(struct parser *p, struct rules_rule *r, int k)
 	case KW_VERIFIED:
 	case KW_UNVERIFIED:
 	case KW_REPLAYED:
-		if (r->proto != PROTO_AH)
-			perr(p, t, "%s needs proto ah", kw_names[k]);
+		if (!may_carry_ipsec(r->proto))
+			perr(p, t, "%s needs proto ah, esp or udp", kw_names[k]);
 		r->auth = k == KW_VERIFIED ? RULES_AUTH_VERIFIED :
 			  k == KW_UNVERIFIED ? RULES_AUTH_UNVERIFIED : RULES_AUTH_REPLAYED;
 		return 0;

@@ -445,8 +445,9 @@ static bool inner_match(const struct cinner *in, const struct decode_pkt *p)
 	const struct decode_ip *ip = p->has_inner_ip ? &p->inner : &p->outer;
 	bool need_l4 = in->sport.n || in->dport.n || in->has_flags;
 
-	/* Only AH shows what it carries; ESP stays opaque until it can be decrypted. */
-	if (!p->n_ipsec || p->ipsec[0].proto != DECODE_PROTO_AH)
+	/* AH shows what it carries; ESP only once it has been decrypted (inner views set). */
+	if (!(p->n_ipsec && p->ipsec[0].proto == DECODE_PROTO_AH) && !p->has_inner_l4 &&
+	    !p->has_inner_ip)
 		return false;
 	if (in->proto >= 0 && inner_proto(p) != in->proto)
 		return false;

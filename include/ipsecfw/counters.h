@@ -35,6 +35,9 @@ enum counters_reason {
 	COUNTERS_R_ICV_FAIL,
 	COUNTERS_R_REPLAYED,
 	COUNTERS_R_BAD_ICV_LENGTH,
+	COUNTERS_R_BAD_PADDING,		/* ESP padding or pad length wrong (policy icv-failure) */
+	COUNTERS_R_BAD_ESP_LENGTH,	/* ESP too short, or not a whole number of blocks */
+	COUNTERS_R_BAD_INNER,		/* authenticated ESP whose payload does not decode */
 	COUNTERS_R_MAX
 };
 
@@ -58,6 +61,23 @@ enum counters_ipsec {
 /* Stable name ("verified", "no-sa", "fragment", "bad-icv-length", "icv-fail", "replayed"). */
 const char *counters_ipsec_name(enum counters_ipsec k);
 
+/* Outcomes of ESP processing, in the order of enum esp_result (engine.c checks it). */
+enum counters_esp {
+	COUNTERS_ESP_VERIFIED = 0,
+	COUNTERS_ESP_NO_SA,
+	COUNTERS_ESP_BAD_LENGTH,
+	COUNTERS_ESP_ICV_FAIL,
+	COUNTERS_ESP_BAD_PADDING,
+	COUNTERS_ESP_REPLAYED,
+	COUNTERS_ESP_DUMMY,
+	COUNTERS_ESP_BAD_INNER,
+	COUNTERS_ESP_MAX
+};
+
+/* Stable name: "verified", "no-sa", "bad-length", "icv-fail", "bad-padding", "replayed",
+ * "dummy", "bad-inner". */
+const char *counters_esp_name(enum counters_esp k);
+
 /* Stable name ("truncated", ...); "none" for COUNTERS_R_NONE. */
 const char *counters_reason_name(enum counters_reason r);
 
@@ -75,6 +95,7 @@ struct counters_thread {
 	struct counters_pkt verdict[2];	/* [0] pass, [1] block */
 	uint64_t reason[COUNTERS_R_MAX];/* drops by reason; [0] unused */
 	uint64_t ah[COUNTERS_IPSEC_MAX];/* AH verification outcomes */
+	uint64_t esp[COUNTERS_ESP_MAX];	/* ESP outcomes */
 } __attribute__((aligned(CACHELINE)));
 
 /* Single-writer increment: a relaxed load and store, no read-modify-write bus lock. */

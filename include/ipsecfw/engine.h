@@ -113,6 +113,9 @@ void engine_set_sa(struct engine *e, const struct sa_table *t);
  */
 int engine_ah_result(const struct engine *e, const struct sa **sa, uint64_t *seq);
 
+/* The same for the last packet's ESP (an enum esp_result; "no-sa" when it had none). */
+int engine_esp_result(const struct engine *e, const struct sa **sa, uint64_t *seq);
+
 /* The engine's counter block (single writer: its thread; others only read). */
 const struct counters_thread *engine_stats(const struct engine *e);
 
