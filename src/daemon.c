@@ -507,9 +507,10 @@ static void sa_list_one(void *arg, const struct sa_config *c, const struct sa_st
 		x->n ? "," : "", c->spi, dst, c->proto == 51 ? "ah" : "esp");
 	json_write_str(x->f, line);
 	fprintf(x->f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"icv_failures\":%" PRIu64
-		",\"replays\":%" PRIu64 ",\"bad_length\":%" PRIu64 ",\"highest_seq\":%" PRIu64 "}",
+		",\"replays\":%" PRIu64 ",\"bad_length\":%" PRIu64 ",\"bad_padding\":%" PRIu64
+		",\"highest_seq\":%" PRIu64 "}",
 		st->packets, st->bytes, st->icv_failures, st->replays, st->bad_length,
-		st->highest_seq);
+		st->bad_padding, st->highest_seq);
 	x->n++;
 }
 
@@ -534,6 +535,26 @@ static int cmd_sa(struct daemon *d, const char *cmd, const struct ctl_json *req,
 	if (!strcmp(cmd, "sa-flush")) {
 		sa_flush(d->sat);
 		log_msg(&d->lw, LOG_NOTICE, "sa flush: every SA removed");
+		fprintf(f, "\"count\":%zu", sa_count(d->sat));
+		return 0;
+	}
+	if (!strcmp(cmd, "sa-import")) {
+		const char *file = ctl_json_str(ctl_json_get(req, "file"));
+		char buf[512];
+
+		if (!file) {
+			fputs("sa import: \"file\" must be a string", f);
+			return -1;
+		}
+		if (sa_import_wireshark(d->sat, file, &dl) < 0) {
+			diags_plain(f, "sa import refused", &dl);
+			return -1;
+		}
+		for (unsigned i = 0; i < dl.n; i++) {
+			diag_format(&dl.d[i], buf, sizeof(buf));
+			log_msg(&d->lw, LOG_WARNING, "%s", buf);
+		}
+		log_msg(&d->lw, LOG_NOTICE, "sa import %s: %zu SAs", file, sa_count(d->sat));
 		fprintf(f, "\"count\":%zu", sa_count(d->sat));
 		return 0;
 	}
@@ -609,7 +630,7 @@ static int handle(void *arg, const struct ctl_json *req, FILE *f)
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_reload(d, req, f);
 	if (!strcmp(cmd, "sa-list") || !strcmp(cmd, "sa-add") || !strcmp(cmd, "sa-del") ||
-	    !strcmp(cmd, "sa-flush"))
+	    !strcmp(cmd, "sa-flush") || !strcmp(cmd, "sa-import"))
 		return cmd_sa(d, cmd, req, f);
 	if (strcmp(cmd, "version") == 0) {
 		fprintf(f, "\"version\":\"%s\",\"pid\":%ld,\"uptime\":%lld", IPSECFW_VERSION,
@@ -619,7 +640,7 @@ static int handle(void *arg, const struct ctl_json *req, FILE *f)
 	fputs("unknown command \"", f);
 	for (const char *p = cmd; *p && p - cmd < 64; p++)
 		fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
-	fputs("\" (try counters, stats, reload, sa-list, sa-add, sa-del, sa-flush, version)", f);
+	fputs("\" (try counters, stats, reload, sa-list, sa-add, sa-del, sa-flush, sa-import, version)", f);
 	return -1;
 }
 

@@ -36,7 +36,8 @@ static void usage(FILE *o)
 		"       ipsecfw [-j] [-s SOCKET] stats\n"
 		"       ipsecfw [-j] [-s SOCKET] reload [RULES]\n"
 		"       ipsecfw [-j] [-s SOCKET] sa list | sa add LINE... | sa flush\n"
-		"       ipsecfw [-j] [-s SOCKET] sa del spi N dst ADDR proto ah\n"
+		"       ipsecfw [-j] [-s SOCKET] sa del spi N dst ADDR proto ah|esp\n"
+		"       ipsecfw [-j] [-s SOCKET] sa import ESP_SA_FILE\n"
 		"       ipsecfw [-j] [-s SOCKET] version\n");
 }
 
@@ -514,18 +515,19 @@ static void print_sa_list(const struct ctl_json *r)
 {
 	const struct ctl_json *sas = ctl_json_get(r, "sas");
 
-	printf("%-10s %12s %14s %8s %8s %8s %14s  %s\n", "spi", "packets", "bytes", "icv-fail",
-	       "replays", "bad-len", "highest seq", "sa");
+	printf("%-10s %12s %14s %8s %8s %8s %8s %14s  %s\n", "spi", "packets", "bytes",
+	       "icv-fail", "replays", "bad-len", "bad-pad", "highest seq", "sa");
 	for (size_t i = 0; sas && sas->type == CTL_JSON_ARR && i < sas->n; i++) {
 		const struct ctl_json *a = &sas->items[i];
 
-		printf("0x%08llx %12llu %14llu %8llu %8llu %8llu %14llu  %s\n",
+		printf("0x%08llx %12llu %14llu %8llu %8llu %8llu %8llu %14llu  %s\n",
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "spi")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "packets")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "bytes")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "icv_failures")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "replays")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "bad_length")),
+		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "bad_padding")),
 		       (unsigned long long)ctl_json_u64(ctl_json_get(a, "highest_seq")),
 		       ctl_json_str(ctl_json_get(a, "sa")) ?: "?");
 	}
@@ -556,6 +558,20 @@ static int cmd_sa(int argc, char **argv)
 		fputs("{\"cmd\":\"sa-list\"}", f);
 	} else if (!strcmp(argv[1], "flush") && argc == 2) {
 		fputs("{\"cmd\":\"sa-flush\"}", f);
+	} else if (!strcmp(argv[1], "import") && argc == 3) {
+		/* The daemon reads the file (it keeps the permission rule): send an absolute path. */
+		char *abs = realpath(argv[2], NULL);
+
+		if (!abs) {
+			fprintf(stderr, "ipsecfw: %s: %s\n", argv[2], strerror(errno));
+			fclose(f);
+			free(req);
+			return EXIT_USAGE;
+		}
+		fputs("{\"cmd\":\"sa-import\",\"file\":", f);
+		json_write_str(f, abs);
+		fputc('}', f);
+		free(abs);
 	} else if (!strcmp(argv[1], "add") && argc >= 3) {
 		fputs("{\"cmd\":\"sa-add\",\"line\":\"", f);
 		for (int i = 2; i < argc; i++) {
@@ -602,8 +618,8 @@ static int cmd_sa(int argc, char **argv)
 		const char *err = ctl_json_str(ctl_json_get(r, "error"));
 
 		/* A refused SA line is a configuration error; anything else a runtime one. */
-		ret = err && (!strncmp(err, "sa add", 6) || !strncmp(err, "sa del", 6)) ? EXIT_USAGE
-											  : EXIT_RUNTIME;
+		ret = err && (!strncmp(err, "sa add", 6) || !strncmp(err, "sa del", 6) ||
+			      !strncmp(err, "sa import", 9)) ? EXIT_USAGE : EXIT_RUNTIME;
 	} else {
 		if (json)
 			printf("%s\n", raw);
