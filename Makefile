@@ -136,6 +136,8 @@ guard: $(BUILD)/nomalloc
 	@install -m 0600 tests/data/ah.keys $(BUILD)/ah.keys	# key files must be private
 	$(BUILD)/nomalloc tests/data/ah.pcap -k $(BUILD)/ah.keys rules/ah-inner.rules \
 		rules/seed-table.rules
+	@install -m 0600 tests/data/esp.keys $(BUILD)/esp.keys
+	$(BUILD)/nomalloc tests/data/esp.pcap -k $(BUILD)/esp.keys rules/esp-tunnel.rules
 
 # Network tests (root, own namespaces; see tests/net/lib.sh): `make net`.
 .PHONY: net
