@@ -459,6 +459,13 @@ static bool inner_match(const struct cinner *in, const struct decode_pkt *p)
 	       addr_match(in->to, ip->version, &ip->dst);
 }
 
+/* An AH whose next header is ESP, in the outer chain. */
+static bool bundle_esp(const struct decode_pkt *p)
+{
+	return p->n_ipsec > 1 && p->ipsec[0].proto == DECODE_PROTO_AH &&
+	       p->ipsec[1].proto == DECODE_PROTO_ESP && p->ipsec[0].next_hdr == DECODE_PROTO_ESP;
+}
+
 /*
  * The flat run of tests for one rule, cheapest first. Returns SKIP_MAX when the rule
  * matches, the skip field to follow when a skip-step field failed, or -1 otherwise.
@@ -468,15 +475,22 @@ static int rule_test(const struct crule *r, const struct decode_pkt *p, enum rul
 {
 	if (r->dir && r->dir != dir)
 		return SKIP_DIR;
-	if (r->proto >= 0 && r->proto != p->proto)
+	/* AH around ESP is both: `proto ah` and `proto esp` match the bundle. */
+	if (r->proto >= 0 && r->proto != p->proto &&
+	    !(r->proto == DECODE_PROTO_ESP && bundle_esp(p)))
 		return SKIP_PROTO;
 	if (!addr_match_cached(r->from, src, p->outer.version, &p->outer.src))
 		return SKIP_FROM;
 	if (!addr_match_cached(r->to, dst, p->outer.version, &p->outer.dst))
 		return SKIP_TO;
-	if (r->has_spi && (!p->n_ipsec || p->ipsec[0].spi < r->spi_lo ||
-			   p->ipsec[0].spi > r->spi_hi))
-		return -1;
+	if (r->has_spi) {
+		/* The SPI of the header the rule names: ESP's behind AH for `proto esp`. */
+		const struct decode_ipsec *h = r->proto == DECODE_PROTO_ESP && bundle_esp(p) ?
+					       &p->ipsec[1] : &p->ipsec[0];
+
+		if (!p->n_ipsec || h->spi < r->spi_lo || h->spi > r->spi_hi)
+			return -1;
+	}
 	if ((r->sport.n || r->dport.n || r->has_flags) &&
 	    (!p->has_outer_l4 || !l4_match(&r->sport, &r->dport, r->has_flags, r->flags,
 					   r->flags_mask, &p->outer_l4)))

@@ -240,6 +240,50 @@ START_TEST(test_esp_rules)
 }
 END_TEST
 
+/* AH around ESP: `proto esp` and its `spi` see the ESP behind the AH (nftables does not). */
+START_TEST(test_bundle_spi)
+{
+	static const char rules[] =
+		"policy block\n"
+		"pass proto esp spi 0x2f11 inner proto tcp to port 22\n"
+		"pass proto esp spi 0x2f12\n"
+		"block proto ah spi 0x2f11\n"			/* the AH's SPI is 0x2fa1 */
+		"pass proto ah spi 0x2fa1:0x2fa3\n";
+	size_t n = read_expect(), i = 0;
+	struct diag_list dl = { 0 };
+	struct pcapio_reader *r = pcapio_open(unit_path("tests/data/esp.pcap"), &dl);
+	struct sa_table *t = load_keys();
+	struct ruleset *rs = load_rules(rules);
+	struct engine *e = engine_new(0);
+	struct engine_verdict v;
+	struct pcapio_frame f;
+	unsigned seen = 0;
+
+	engine_set_sa(e, t);
+	while (pcapio_next(r, &f, &dl) == PCAPIO_PACKET && i < n) {
+		engine_read_begin();
+		engine_process(e, rs, f.l3, f.l3_len, ENGINE_DIR_FROM_ADDRS, 0, &v);
+		engine_read_end();
+		if (!strcmp(ex[i].note, "ah-esp-cbc128-sha256-v4-tcp22")) {
+			ck_assert_msg(v.rule == 1, "%s: rule %u", ex[i].note, v.rule);
+			seen++;
+		} else if (!strcmp(ex[i].note, "ah-esp-gcm128-v6-udp53")) {
+			ck_assert_msg(v.rule == 2, "%s: rule %u", ex[i].note, v.rule);
+			seen++;
+		} else if (!strcmp(ex[i].note, "ah-esp-gcm256-v4tun-inner4-tcp22")) {
+			ck_assert_msg(v.rule == 4, "%s: rule %u", ex[i].note, v.rule);
+			seen++;
+		}
+		i++;
+	}
+	ck_assert_uint_eq(seen, 3);
+	engine_free(e);
+	ruleset_free(rs);
+	sa_table_free(t);
+	pcapio_close(r);
+}
+END_TEST
+
 static void rcu_setup(void)
 {
 	engine_thread_register();
@@ -258,6 +302,7 @@ Suite *esp_suite(void)
 	tcase_add_checked_fixture(tc, rcu_setup, rcu_teardown);
 	tcase_add_test(tc, test_scapy_corpus);
 	tcase_add_test(tc, test_esp_rules);
+	tcase_add_test(tc, test_bundle_spi);
 	suite_add_tcase(s, tc);
 	return s;
 }
