@@ -200,4 +200,4 @@ install: all
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
 clean:
-	rm -rf build build-asan $(BUILD)
+	rm -rf build build-asan $(filter-out . .. / ./ ../ ~,$(BUILD))
