@@ -61,5 +61,19 @@ for k in (esp.GCM_KEY, esp.CBC_KEY, esp.SHA_KEY): print(k.hex()[:12])' "$NET_DIR
 	check "sa list (JSON) shows no key bytes ($k...)" sh -c "! grep -qi '$k' '$T/sa.json'"
 done
 
+# Wireshark's esp_sa format at run time: flush, import the GCM SA, and the tunnel works again.
+ctl sa flush >/dev/null
+gk=$($PY -c 'import sys; sys.path.insert(0, sys.argv[1]); import esp; print(esp.GCM_KEY.hex())' "$NET_DIR")
+printf '# esp_sa, as Wireshark and strongSwan write it\n"IPv4","198.51.100.2","192.0.2.2","0x00003001","AES-GCM [RFC4106]","0x%s","ANY 128 bit authentication [no checking]",""\n' \
+	"$gk" >"$T/esp_sa"
+chmod 644 "$T/esp_sa"
+ctl sa import "$T/esp_sa" >"$T/imp.out" 2>&1
+check_eq "sa import of a file others can read: refused" 2 "$?"
+chmod 600 "$T/esp_sa"
+ctl sa import "$T/esp_sa" >"$T/imp.out" 2>&1
+check_eq "sa import: exit status ($(head -n 1 "$T/imp.out"))" 0 "$?"
+check_eq "sa import: one SA" 1 "$(ctl -j sa list | $PY -c 'import json,sys; print(json.load(sys.stdin)["count"])')"
+check "sa import: it is the GCM SA" sh -c "ctl() { \"$IPSECFW\" -s \"$SOCK\" \"\$@\"; }; ctl sa list | grep -q 'rfc4106(gcm(aes)) 128'"
+
 stop_daemon
 finish
