@@ -12,25 +12,16 @@
 
 #include <string.h>
 
+#include "ipsecfw/counters.h"
 #include "ipsecfw/crypto.h"
 #include "ipsecfw/decode.h"
 #include "ipsecfw/sa.h"
 #include "ipsecfw/util.h"
 
-static const char *const result_names[] = {
-	[AH_OK] = "verified",
-	[AH_NO_SA] = "no-sa",
-	[AH_FRAGMENT] = "fragment",
-	[AH_BAD_LENGTH] = "bad-icv-length",
-	[AH_ICV_FAIL] = "icv-fail",
-	[AH_REPLAYED] = "replayed",
-};
-
-_Static_assert(ARRAY_SIZE(result_names) == AH_RESULT_MAX, "AH result names out of step");
-
+/* One name table: the counters' (engine.c keeps the two enums in step). */
 const char *ah_result_name(enum ah_result r)
 {
-	return (unsigned)r < AH_RESULT_MAX ? result_names[r] : "unknown";
+	return counters_ipsec_name((enum counters_ipsec)r);
 }
 
 /* ---- IPv4 (RFC 4302 Appendix A.1) ---- */

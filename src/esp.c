@@ -10,27 +10,16 @@
 #include <string.h>
 
 #include "ipsecfw/ah.h"
+#include "ipsecfw/counters.h"
 #include "ipsecfw/crypto.h"
 #include "ipsecfw/decode.h"
 #include "ipsecfw/sa.h"
 #include "ipsecfw/util.h"
 
-static const char *const result_names[] = {
-	[ESP_OK] = "verified",
-	[ESP_NO_SA] = "no-sa",
-	[ESP_BAD_LENGTH] = "bad-length",
-	[ESP_ICV_FAIL] = "icv-fail",
-	[ESP_BAD_PADDING] = "bad-padding",
-	[ESP_REPLAYED] = "replayed",
-	[ESP_DUMMY] = "dummy",
-	[ESP_BAD_INNER] = "bad-inner",
-};
-
-_Static_assert(ARRAY_SIZE(result_names) == ESP_RESULT_MAX, "ESP result names out of step");
-
+/* One name table: the counters' (engine.c keeps the two enums in step). */
 const char *esp_result_name(enum esp_result r)
 {
-	return (unsigned)r < ESP_RESULT_MAX ? result_names[r] : "unknown";
+	return counters_esp_name((enum counters_esp)r);
 }
 
 struct sa *esp_lookup(const struct sa_table *t, const struct decode_pkt *p, unsigned k,
