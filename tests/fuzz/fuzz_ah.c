@@ -7,14 +7,8 @@
  * the MAC over attacker-chosen lengths. One ESN SA keeps the window and ESN inference in play.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "ipsecfw/engine.h"
-#include "ipsecfw/rules.h"
-#include "ipsecfw/ruleset.h"
-#include "ipsecfw/sa.h"
+#include "keyed_engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,43 +31,8 @@ static const char *const keys[] = {
 	"ah spi 0x00001001 dst 192.0.2.10 auth-trunc hmac(sha1) 0x57c24188bf8d7e4e8630d51fbe34db07937a5145 96 replay-window 32\n"
 };
 
-static void setup(struct ruleset **rs, struct engine **e)
-{
-	struct diag_list dl = { 0 };
-	struct rules_file *f = rules_parse_string("fuzz", rules_text, sizeof(rules_text) - 1, &dl);
-	struct sa_table *t;
-
-	engine_thread_register();
-	t = sa_table_new(1, &dl);
-	if (!f || !(*rs = ruleset_build(f, 1, &dl)) || !(*e = engine_new(0)) || !t) {
-		fprintf(stderr, "fuzz_ah: setup failed: %s\n", dl.n ? dl.d[0].msg : "?");
-		abort();
-	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (sa_add_line(t, keys[i], &dl) < 0) {
-			fprintf(stderr, "fuzz_ah: key %zu: %s\n", i, dl.n ? dl.d[0].msg : "?");
-			abort();
-		}
-	engine_set_sa(*e, t);
-	rules_file_free(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ruleset *rs;
-	static struct engine *e;
-	struct engine_verdict v;
-	uint8_t *copy;
-
-	if (!rs)
-		setup(&rs, &e);
-	copy = malloc(size ? size : 1);	/* exactly sized: ASan sees any read past the end */
-	if (!copy)
-		return 0;
-	memcpy(copy, data, size);
-	engine_read_begin();
-	engine_process(e, rs, copy, size, ENGINE_DIR_FROM_ADDRS, 0, &v);
-	engine_read_end();
-	free(copy);
-	return 0;
+	return keyed_engine_judge("fuzz_ah", rules_text, keys, sizeof(keys) / sizeof(keys[0]),
+				  data, size);
 }

@@ -6,14 +6,8 @@
  * every cipher, AH+ESP bundles, ESP in UDP, nested tunnels.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "ipsecfw/engine.h"
-#include "ipsecfw/rules.h"
-#include "ipsecfw/ruleset.h"
-#include "ipsecfw/sa.h"
+#include "keyed_engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -95,43 +89,8 @@ static const char *const keys[] = {
 	"esp spi 0x00002f22 dst 192.0.2.2 enc cbc(aes) 0xa43f2141333325feb1d518ad7f87e5d2 auth-trunc hmac(sha256) 0xdc96680927746895296a483ea22e2804785a64bcf9b013297634022bb208c86d 128 mode tunnel replay-window 0\n"
 };
 
-static void setup(struct ruleset **rs, struct engine **e)
-{
-	struct diag_list dl = { 0 };
-	struct rules_file *f = rules_parse_string("fuzz", rules_text, sizeof(rules_text) - 1, &dl);
-	struct sa_table *t;
-
-	engine_thread_register();
-	t = sa_table_new(1, &dl);
-	if (!f || !(*rs = ruleset_build(f, 1, &dl)) || !(*e = engine_new(0)) || !t) {
-		fprintf(stderr, "fuzz_esp: setup failed: %s\n", dl.n ? dl.d[0].msg : "?");
-		abort();
-	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (sa_add_line(t, keys[i], &dl) < 0) {
-			fprintf(stderr, "fuzz_esp: key %zu: %s\n", i, dl.n ? dl.d[0].msg : "?");
-			abort();
-		}
-	engine_set_sa(*e, t);
-	rules_file_free(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ruleset *rs;
-	static struct engine *e;
-	struct engine_verdict v;
-	uint8_t *copy;
-
-	if (!rs)
-		setup(&rs, &e);
-	copy = malloc(size ? size : 1);	/* exactly sized: ASan sees any read past the end */
-	if (!copy)
-		return 0;
-	memcpy(copy, data, size);
-	engine_read_begin();
-	engine_process(e, rs, copy, size, ENGINE_DIR_FROM_ADDRS, 0, &v);
-	engine_read_end();
-	free(copy);
-	return 0;
+	return keyed_engine_judge("fuzz_esp", rules_text, keys, sizeof(keys) / sizeof(keys[0]),
+				  data, size);
 }

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ipsecfw/ah.h"
 #include "ipsecfw/counters.h"
@@ -51,40 +49,6 @@ static size_t read_expect(struct expect *ex)
 	return n;
 }
 
-/* The key file, copied with mode 0600 (git does not keep modes). */
-static struct sa_table *load_keys(void)
-{
-	char tmp[] = "/tmp/ipsecfw-ah-keys-XXXXXX";
-	struct diag_list dl = { 0 };
-	char *text = unit_slurp(unit_path("tests/data/ah.keys"), NULL);
-	int fd = mkstemp(tmp);
-	struct sa_table *t;
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	free(text);
-	t = sa_table_new(1, &dl);
-	ck_assert_ptr_nonnull(t);
-	ck_assert_msg(sa_load_file(t, tmp, &dl) == 0, "ah.keys: %s (line %u)",
-		      dl.n ? dl.d[0].msg : "?", dl.n ? dl.d[0].line : 0);
-	unlink(tmp);
-	return t;
-}
-
-static struct ruleset *load_rules(const char *text)
-{
-	struct diag_list dl = { 0 };
-	struct rules_file *f = rules_parse_string("test", text, strlen(text), &dl);
-	struct ruleset *rs;
-
-	ck_assert_msg(f != NULL, "rules: %s", dl.n ? dl.d[0].msg : "?");
-	rs = ruleset_build(f, 1, &dl);
-	ck_assert_ptr_nonnull(rs);
-	rules_file_free(f);
-	return rs;
-}
-
 static const char *state_of(int r)
 {
 	switch (r) {
@@ -108,8 +72,8 @@ static void run(const char *rules, void (*fn)(size_t i, const struct expect *x,
 	size_t n = read_expect(ex), i = 0;
 	struct diag_list dl = { 0 };
 	struct pcapio_reader *r = pcapio_open(unit_path("tests/data/ah.pcap"), &dl);
-	struct sa_table *t = load_keys();
-	struct ruleset *rs = load_rules(rules);
+	struct sa_table *t = unit_load_keys("tests/data/ah.keys");
+	struct ruleset *rs = unit_load_rules(rules);
 	struct engine *e = engine_new(0);
 	struct engine_verdict v;
 	struct pcapio_frame f;
@@ -220,7 +184,7 @@ static int judge(const uint8_t *pkt, size_t len, const char *dst)
 	char line[200];
 	struct diag_list dl = { 0 };
 	struct sa_table *t = sa_table_new(1, &dl);
-	struct ruleset *rs = load_rules("policy pass\n");
+	struct ruleset *rs = unit_load_rules("policy pass\n");
 	struct engine *e = engine_new(0);
 	struct engine_verdict v;
 	int r;

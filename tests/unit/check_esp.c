@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ipsecfw/ah.h"
 #include "ipsecfw/counters.h"
@@ -53,39 +52,6 @@ static size_t read_expect(void)
 	}
 	free(text);
 	return n;
-}
-
-static struct sa_table *load_keys(void)
-{
-	char tmp[] = "/tmp/ipsecfw-esp-keys-XXXXXX";
-	struct diag_list dl = { 0 };
-	char *text = unit_slurp(unit_path("tests/data/esp.keys"), NULL);
-	int fd = mkstemp(tmp);
-	struct sa_table *t;
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	free(text);
-	t = sa_table_new(1, &dl);
-	ck_assert_ptr_nonnull(t);
-	ck_assert_msg(sa_load_file(t, tmp, &dl) == 0, "esp.keys: %s (line %u col %u)",
-		      dl.n ? dl.d[0].msg : "?", dl.n ? dl.d[0].line : 0, dl.n ? dl.d[0].col : 0);
-	unlink(tmp);
-	return t;
-}
-
-static struct ruleset *load_rules(const char *text)
-{
-	struct diag_list dl = { 0 };
-	struct rules_file *f = rules_parse_string("test", text, strlen(text), &dl);
-	struct ruleset *rs;
-
-	ck_assert_msg(f != NULL, "rules: %s", dl.n ? dl.d[0].msg : "?");
-	rs = ruleset_build(f, 1, &dl);
-	ck_assert_ptr_nonnull(rs);
-	rules_file_free(f);
-	return rs;
 }
 
 /* The first layer, outermost first, that is not verified (gen_esp.py's rule for chains). */
@@ -151,8 +117,9 @@ START_TEST(test_scapy_corpus)
 	size_t n = read_expect(), i = 0;
 	struct diag_list dl = { 0 };
 	struct pcapio_reader *r = pcapio_open(unit_path("tests/data/esp.pcap"), &dl);
-	struct sa_table *t = load_keys();
-	struct ruleset *rs = load_rules("policy pass\npolicy icv-failure pass\npolicy replay pass\n");
+	struct sa_table *t = unit_load_keys("tests/data/esp.keys");
+	struct ruleset *rs = unit_load_rules("policy pass\npolicy icv-failure pass\n"
+					     "policy replay pass\n");
 	struct engine *e = engine_new(0);
 	struct engine_verdict v;
 	struct pcapio_frame f;
@@ -203,8 +170,8 @@ START_TEST(test_esp_rules)
 	size_t n = read_expect(), i = 0;
 	struct diag_list dl = { 0 };
 	struct pcapio_reader *r = pcapio_open(unit_path("tests/data/esp.pcap"), &dl);
-	struct sa_table *t = load_keys();
-	struct ruleset *rs = load_rules(rules);
+	struct sa_table *t = unit_load_keys("tests/data/esp.keys");
+	struct ruleset *rs = unit_load_rules(rules);
 	struct engine *e = engine_new(0);
 	struct engine_verdict v;
 	struct pcapio_frame f;
@@ -252,8 +219,8 @@ START_TEST(test_bundle_spi)
 	size_t n = read_expect(), i = 0;
 	struct diag_list dl = { 0 };
 	struct pcapio_reader *r = pcapio_open(unit_path("tests/data/esp.pcap"), &dl);
-	struct sa_table *t = load_keys();
-	struct ruleset *rs = load_rules(rules);
+	struct sa_table *t = unit_load_keys("tests/data/esp.keys");
+	struct ruleset *rs = unit_load_rules(rules);
 	struct engine *e = engine_new(0);
 	struct engine_verdict v;
 	struct pcapio_frame f;

@@ -6,6 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "ipsecfw/rules.h"
+#include "ipsecfw/ruleset.h"
+#include "ipsecfw/sa.h"
 
 #define SUITE(m) Suite *m##_suite(void);
 #include "suites.h"
@@ -63,6 +68,39 @@ size_t unit_hex(const char *hex, uint8_t *buf, size_t size)
 	}
 	ck_assert_msg(hi < 0, "odd number of hex digits");
 	return n;
+}
+
+struct ruleset *unit_load_rules(const char *text)
+{
+	struct diag_list dl = { 0 };
+	struct rules_file *f = rules_parse_string("test", text, strlen(text), &dl);
+	struct ruleset *rs;
+
+	ck_assert_msg(f != NULL, "rules: %s", dl.n ? dl.d[0].msg : "?");
+	rs = ruleset_build(f, 1, &dl);
+	ck_assert_ptr_nonnull(rs);
+	rules_file_free(f);
+	return rs;
+}
+
+struct sa_table *unit_load_keys(const char *rel)
+{
+	char tmp[] = "/tmp/ipsecfw-keys-XXXXXX";
+	struct diag_list dl = { 0 };
+	char *text = unit_slurp(unit_path(rel), NULL);
+	int fd = mkstemp(tmp);
+	struct sa_table *t;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	free(text);
+	t = sa_table_new(1, &dl);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_msg(sa_load_file(t, tmp, &dl) == 0, "%s: %s (line %u col %u)", rel,
+		      dl.n ? dl.d[0].msg : "?", dl.n ? dl.d[0].line : 0, dl.n ? dl.d[0].col : 0);
+	unlink(tmp);
+	return t;
 }
 
 int main(void)

@@ -16,4 +16,17 @@ char *unit_slurp(const char *path, size_t *len);
 /* Parse "45 00 00 1c ..." style hex (whitespace ignored) into buf; returns the length. */
 size_t unit_hex(const char *hex, uint8_t *buf, size_t size);
 
+struct ruleset;
+struct sa_table;
+
+/* A rule file from text, built for one thread; aborts the test when it does not load. */
+struct ruleset *unit_load_rules(const char *text);
+
+/*
+ * A key file under the source tree (rel), copied with mode 0600 first (git keeps no modes),
+ * into a new store for one thread; aborts the test when it does not load. The caller must
+ * be a registered RCU thread (engine_thread_register).
+ */
+struct sa_table *unit_load_keys(const char *rel);
+
 #endif
